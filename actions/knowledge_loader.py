@@ -1,0 +1,336 @@
+"""Read and validate knowledge/ (the contract in ../shared/knowledge-format.md).
+
+Volunteers edit these files by hand, so every problem is reported with the
+file, the line and a fix in plain words, and a broken file never stops the bot:
+it is left out and the rest is served.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from actions.knowledge_base import Entry, KnowledgeBase, Service
+from actions.languages import LANGUAGES, REFERENCE_LANGUAGE
+from actions.taxonomy import CATEGORIES, SERVICE_KINDS
+
+MAX_ANSWER_CHARS = 900
+MAX_TITLE_CHARS = 40
+MIN_QUESTIONS = 8
+STALE_AFTER_DAYS = 365
+
+ENTRY_KEYS = ("id", "category", "services", "reviewed", "sources", "title", "questions", "answer")
+REQUIRED_ENTRY_KEYS = ("id", "category", "services", "reviewed", "sources", "questions", "answer")
+SERVICE_KEYS = ("id", "name", "kind", "categories", "languages", "region", "ages", "contact", "hours",
+                "response_time", "handover", "example", "source")
+REQUIRED_SERVICE_KEYS = ("id", "name", "kind", "categories", "languages", "region", "contact", "handover",
+                         "example")
+HANDOVER_CHANNELS = ("none", "telegram", "email")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_SERVICE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_URL = re.compile(r"^https?://[^\s]+\.[^\s]+$")
+# Sample organisations must not look real: only reserved example domains
+# (RFC 2606) and the Federal Network Agency's fictional "drama" numbers.
+_EXAMPLE_DOMAIN = re.compile(r"(^|[@./])example\.(org|com|net)(/|$)")
+_DRAMA_NUMBER = re.compile(r"^\+49 ?(30 ?23125|69 ?90009|40 ?66969|89 ?99998) ?\d{3}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one file, said so that a volunteer can fix it."""
+
+    path: str
+    line: int
+    message: str
+    fix: str
+    level: str = "error"  # "error": the file is left out; "warning": served, but should be fixed
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.level}: {self.message}\n    fix: {self.fix}"
+
+
+@dataclass
+class LoadResult:
+    """The usable knowledge plus everything that was wrong with the files."""
+
+    knowledge: KnowledgeBase
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+class _FileChecker:
+    """Collects problems for one file, with line numbers from the YAML parser."""
+
+    def __init__(self, path: Path, root: Path) -> None:
+        self.path = path
+        self.display = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
+        self.problems: list[Problem] = []
+
+    def add(self, node: Any, key: Any, message: str, fix: str, level: str = "error") -> None:
+        self.problems.append(Problem(self.display, _line(node, key), message, fix, level))
+
+    @property
+    def failed(self) -> bool:
+        return any(p.level == "error" for p in self.problems)
+
+
+def _line(node: Any, key: Any = None) -> int:
+    """1-based line of `node[key]` (or of `node`) as the YAML parser saw it."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return 1
+    try:
+        if key is None:
+            return lc.line + 1
+        if isinstance(key, int):
+            return lc.item(key)[0] + 1
+        return lc.key(key)[0] + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return lc.line + 1
+
+
+def _read_yaml(checker: _FileChecker) -> Any:
+    try:
+        return YAML(typ="rt").load(checker.path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        checker.problems.append(Problem(
+            checker.display, line, f"the file is not valid YAML ({error.problem or error.context})",
+            "check the indentation (spaces, not tabs) and put text containing ': ' or '#' in double quotes"))
+    except UnicodeDecodeError:
+        checker.problems.append(Problem(checker.display, 1, "the file is not UTF-8 text",
+                                        "save the file as UTF-8 in your editor"))
+    return None
+
+
+def _check_language_map(checker: _FileChecker, doc: Any, key: str, kind: type) -> dict[str, Any]:
+    """Validate a `{language: value}` map; returns only the valid languages."""
+    value = doc.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        checker.add(doc, key, f"'{key}' must list languages, one per line (de:, en:, ...)",
+                    f"write '{key}:' and below it '  de: ...' for each language")
+        return {}
+    result: dict[str, Any] = {}
+    for lang, item in value.items():
+        if lang not in LANGUAGES:
+            checker.add(value, lang, f"unknown language code '{lang}' in '{key}'",
+                        f"use one of: {', '.join(LANGUAGES)}")
+            continue
+        if kind is list:
+            if not isinstance(item, list) or not item:
+                checker.add(value, lang, f"'{key}' in '{lang}' must be a list of questions",
+                            "write each question on its own line starting with '- '")
+                continue
+            texts = [str(q).strip() for q in item if q is not None and str(q).strip()]
+            if len(texts) != len(item):
+                checker.add(value, lang, f"'{key}' in '{lang}' has empty lines",
+                            "remove the '- ' lines that have no text", "warning")
+            result[lang] = tuple(texts)
+        else:
+            if not isinstance(item, str) or not item.strip():
+                checker.add(value, lang, f"'{key}' in '{lang}' is empty",
+                            "write the text, or delete the line so the translation counts as missing")
+                continue
+            result[lang] = item.strip()
+    return result
+
+
+def _check_entry(checker: _FileChecker, doc: Any, today: dt.date) -> Entry | None:
+    if not isinstance(doc, dict):
+        checker.add(doc, None, "an entry file must be a mapping of keys (id:, category:, ...)",
+                    "start from a working entry file and keep its structure")
+        return None
+    for key in doc:
+        if key not in ENTRY_KEYS:
+            checker.add(doc, key, f"unknown key '{key}'", f"allowed keys: {', '.join(ENTRY_KEYS)}")
+    for key in REQUIRED_ENTRY_KEYS:
+        if key not in doc:
+            checker.add(doc, None, f"the key '{key}' is missing", f"add '{key}:' (see knowledge/README.md)")
+    if checker.failed:
+        return None
+
+    entry_id, category = str(doc["id"]), str(doc["category"])
+    if not _ID.match(entry_id):
+        checker.add(doc, "id", f"id '{entry_id}' is not lower_snake_case ascii",
+                    "use only a-z, 0-9 and _, e.g. 'aufenthalt_verlaengern'")
+    if entry_id != checker.path.stem:
+        checker.add(doc, "id", f"id '{entry_id}' differs from the file name '{checker.path.name}'",
+                    f"rename the file to '{entry_id}.yml' or change the id to '{checker.path.stem}'")
+    if category not in CATEGORIES:
+        checker.add(doc, "category", f"unknown category '{category}'", f"use one of: {', '.join(CATEGORIES)}")
+    elif checker.path.parent.name != category:
+        checker.add(doc, "category", f"the file is in folder '{checker.path.parent.name}' but has "
+                    f"category '{category}'", f"move the file to knowledge/entries/{category}/")
+
+    services = doc["services"]
+    if not isinstance(services, list) or any(s not in SERVICE_KINDS for s in services):
+        checker.add(doc, "services", f"'services' must be a list of service kinds, got {services!r}",
+                    f"use kinds from: {', '.join(SERVICE_KINDS)}, e.g. [mbe, mo]")
+
+    reviewed = doc["reviewed"]
+    if not isinstance(reviewed, dt.date):
+        checker.add(doc, "reviewed", f"'reviewed' must be a date, got {reviewed!r}", "write it as 2026-11-01")
+    elif reviewed > today:
+        checker.add(doc, "reviewed", f"'reviewed' {reviewed} is in the future", "write the date you checked")
+    elif (today - reviewed).days > STALE_AFTER_DAYS:
+        checker.add(doc, "reviewed", f"last reviewed on {reviewed}, more than 12 months ago (stale)",
+                    "check the facts against the sources and set 'reviewed' to today's date", "warning")
+
+    sources = doc["sources"]
+    if not isinstance(sources, list) or not sources:
+        checker.add(doc, "sources", "'sources' must list at least one official web page",
+                    "add a line '  - https://...' with the official page the facts come from")
+        sources = []
+    for index, url in enumerate(sources):
+        if not isinstance(url, str) or not _URL.match(url):
+            checker.add(sources, index, f"source {url!r} is not a web address",
+                        "write the full address starting with https://")
+
+    questions = _check_language_map(checker, doc, "questions", list)
+    answers = _check_language_map(checker, doc, "answer", str)
+    titles = _check_language_map(checker, doc, "title", str)
+    for lang, text in answers.items():
+        if len(text) > MAX_ANSWER_CHARS:
+            checker.add(doc["answer"], lang, f"answer in '{lang}' has {len(text)} characters, "
+                        f"more than {MAX_ANSWER_CHARS}", "shorten it: next step first, details via the source link")
+    for lang, text in titles.items():
+        if len(text) > MAX_TITLE_CHARS:
+            checker.add(doc["title"], lang, f"title in '{lang}' has {len(text)} characters, "
+                        f"more than {MAX_TITLE_CHARS}", "use a short label, like 'Registering your address'")
+    for lang in sorted(set(questions) ^ set(answers)):
+        where, missing = ("questions", "answer") if lang in questions else ("answer", "questions")
+        checker.add(doc, where, f"language '{lang}' has {where} but no {missing}",
+                    f"add the {missing} in '{lang}' or remove the '{lang}' {where}", "warning")
+    for lang, items in questions.items():
+        if len(items) < MIN_QUESTIONS:
+            checker.add(doc["questions"], lang, f"only {len(items)} questions in '{lang}'",
+                        f"add questions until there are at least {MIN_QUESTIONS}, written the way people ask",
+                        "warning")
+    if REFERENCE_LANGUAGE not in answers or REFERENCE_LANGUAGE not in questions:
+        checker.add(doc, None, "German (de) questions and answer are required", "add 'de:' to questions and answer")
+    if checker.failed:
+        return None
+    return Entry(
+        id=entry_id, category=category, services=tuple(services), reviewed=reviewed,
+        sources=tuple(sources), questions=questions, answer=answers, title=titles, path=checker.display,
+    )
+
+
+def _check_service(checker: _FileChecker, items: Any, index: int, doc: Any, region_file: str) -> Service | None:
+    before = len(checker.problems)
+
+    def add(key: Any, message: str, fix: str) -> None:
+        checker.add(doc if key is not None else items, key if key is not None else index, message, fix)
+
+    if not isinstance(doc, dict):
+        add(None, "each service must be a mapping (id:, name:, kind:, ...)", "start the service with '- id: ...'")
+        return None
+    for key in doc:
+        if key not in SERVICE_KEYS:
+            add(key, f"unknown key '{key}'", f"allowed keys: {', '.join(SERVICE_KEYS)}")
+    missing = [key for key in REQUIRED_SERVICE_KEYS if key not in doc]
+    if missing:
+        add(None, f"service {doc.get('id', index + 1)!r} misses {', '.join(missing)}", "add the missing keys")
+        return None
+    if not _SERVICE_ID.match(str(doc["id"])):
+        add("id", f"service id {doc['id']!r} is not lower-case ascii", "use a-z, 0-9, '-' and '_'")
+    if doc["kind"] not in SERVICE_KINDS:
+        add("kind", f"unknown service kind {doc['kind']!r}", f"use one of: {', '.join(SERVICE_KINDS)}")
+    if not isinstance(doc["categories"], list) or any(c not in CATEGORIES for c in doc["categories"]):
+        add("categories", f"'categories' must be a list of categories, got {doc['categories']!r}",
+            f"use categories from: {', '.join(CATEGORIES)}")
+    languages = doc["languages"]
+    if not isinstance(languages, list) or not languages or not all(
+            isinstance(lang, str) and re.fullmatch(r"[a-z]{2,3}", lang) for lang in languages):
+        add("languages", "'languages' must list language codes", "write e.g. [de, en, ar]")
+    region = doc["region"]
+    national = isinstance(region, dict) and region.get("national") is True
+    cities = tuple(region.get("cities") or ()) if isinstance(region, dict) else ()
+    postcodes = tuple(str(p) for p in region.get("postcodes") or ()) if isinstance(region, dict) else ()
+    if not national and not cities:
+        add("region", "'region' must be {national: true} or name cities", "write {cities: [dortmund]}")
+    if region_file == "national" and not national:
+        add("region", "a service in national.yml must have region {national: true}",
+            "move local services to the city's file")
+    if doc["handover"] not in HANDOVER_CHANNELS:
+        add("handover", f"unknown handover {doc['handover']!r}", f"use one of: {', '.join(HANDOVER_CHANNELS)}")
+    if not isinstance(doc["example"], bool):
+        add("example", "'example' must be true or false", "true = sample data, false = real and verified")
+    contact = doc["contact"] if isinstance(doc["contact"], dict) else {}
+    if not contact:
+        add("contact", "'contact' must give at least one way to reach the service", "add phone:, web: or email:")
+    if doc["example"] is False and not doc.get("source"):
+        add("example", "a real service (example: false) needs a 'source'", "add 'source: https://...' (official page)")
+    if doc["example"] is True:
+        for key in ("web", "email"):
+            if contact.get(key) and not _EXAMPLE_DOMAIN.search(str(contact[key])):
+                add("contact", f"sample service uses a real-looking {key} {contact[key]!r}",
+                    "sample data must use example.org addresses")
+        if contact.get("phone") and not _DRAMA_NUMBER.match(str(contact["phone"])):
+            add("contact", f"sample service uses a real-looking phone {contact['phone']!r}",
+                "use a fictional number such as '+49 30 23125 123' or none")
+    ages = doc.get("ages") or {}
+    if len(checker.problems) > before and any(p.level == "error" for p in checker.problems[before:]):
+        return None
+    return Service(
+        id=str(doc["id"]), name=str(doc["name"]), kind=str(doc["kind"]), categories=tuple(doc["categories"]),
+        languages=tuple(languages), national=national, cities=cities, postcodes=postcodes,
+        contact={k: str(v) for k, v in contact.items() if v}, hours=str(doc.get("hours") or ""),
+        response_time=str(doc.get("response_time") or ""), handover=str(doc["handover"]),
+        example=bool(doc["example"]), min_age=ages.get("min"), max_age=ages.get("max"),
+        source=str(doc.get("source") or ""),
+    )
+
+
+def load_knowledge(root: Path, today: dt.date | None = None) -> LoadResult:
+    """Load every entry and service below `root`; never raises on bad content."""
+    today = today or dt.date.today()
+    knowledge = KnowledgeBase()
+    problems: list[Problem] = []
+    if not (root / "entries").is_dir():
+        problems.append(Problem(str(root), 1, "no 'entries' folder", "create knowledge/entries/<category>/"))
+    for path in sorted((root / "entries").glob("**/*.y*ml")):
+        checker = _FileChecker(path, root)
+        doc = _read_yaml(checker)
+        entry = _check_entry(checker, doc, today) if not checker.problems else None
+        if entry and entry.id in knowledge.entries:
+            checker.add(doc, "id", f"id '{entry.id}' is used twice (also {knowledge.entries[entry.id].path})",
+                        "give one of them another id and file name")
+            entry = None
+        if entry:
+            knowledge.entries[entry.id] = entry
+        problems.extend(checker.problems)
+    for path in sorted((root / "services").glob("*.y*ml")):
+        checker = _FileChecker(path, root)
+        items = _read_yaml(checker)
+        if not checker.problems and not isinstance(items, list):
+            checker.add(items, None, "a services file must be a list of services",
+                        "start each service with '- id: ...'")
+        for index, doc in enumerate(items if isinstance(items, list) else []):
+            service = _check_service(checker, items, index, doc, path.stem)
+            if service and service.id in knowledge.services:
+                checker.add(doc, "id", f"service id '{service.id}' is used twice", "make the ids unique")
+            elif service:
+                knowledge.services[service.id] = service
+        problems.extend(checker.problems)
+    return LoadResult(knowledge, problems)
+
+
+def missing_translations(knowledge: KnowledgeBase) -> dict[str, list[str]]:
+    """Entry id -> languages without an answer; for `./lotse knowledge check`."""
+    return {
+        entry.id: [lang for lang in LANGUAGES if lang not in entry.answer]
+        for entry in knowledge.entries.values()
+        if any(lang not in entry.answer for lang in LANGUAGES)
+    }

@@ -1,0 +1,92 @@
+"""Detect which of the eight languages a message is written in.
+
+Writing system first (Arabic script, Cyrillic, Latin), because it is decisive
+even for one word; within a script, letters that only one language uses, then
+py3langid restricted to the candidates of that script. Short or ambiguous
+Latin-script messages ("ok", "kindergeld?") are reported as not confident, so
+the conversation keeps its current language.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from actions.languages import LANGUAGES
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A detected language; `confident` means strong enough to switch languages."""
+
+    language: str | None
+    confident: bool
+
+
+_PERSIAN_ONLY = set("پچژگکی")
+_ARABIC_ONLY = set("ةيكىؤ")
+_UKRAINIAN_ONLY = set("іїєґ")
+_RUSSIAN_ONLY = set("ыэъё")
+_TURKISH_ONLY = set("ğışİ")
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    """Load the bundled py3langid model once (about 0.5 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def _script(text: str) -> str | None:
+    counts = {"arabic": 0, "cyrillic": 0, "latin": 0}
+    for char in text:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        for script in counts:
+            if name.startswith(script.upper()):
+                counts[script] += 1
+    # German office words mixed into Arabic or Russian ("كيف أعمل Anmeldung")
+    # must not turn the message into Latin script: a non-Latin script wins.
+    non_latin = max(("arabic", "cyrillic"), key=counts.__getitem__)
+    if counts[non_latin] >= 2:
+        return non_latin
+    return "latin" if counts["latin"] else None
+
+
+def _classify(text: str, candidates: list[str]) -> tuple[str, float]:
+    """py3langid restricted to `candidates`, with probabilities renormalised."""
+    ranked = [(lang, p) for lang, p in _identifier().rank(text) if lang in candidates]
+    total = sum(p for _, p in ranked) or 1.0
+    lang, prob = ranked[0]
+    return lang, prob / total
+
+
+def detect(text: str) -> Detection:
+    """Guess the language of `text`; see the module docstring for the rules."""
+    script = _script(text)
+    letters = set(text.lower())
+    if script == "arabic":
+        if letters & _PERSIAN_ONLY and not letters & _ARABIC_ONLY:
+            return Detection("fa", True)
+        if letters & _ARABIC_ONLY and not letters & _PERSIAN_ONLY:
+            return Detection("ar", True)
+        lang, _ = _classify(text, ["ar", "fa"])
+        return Detection(lang, True)
+    if script == "cyrillic":
+        if letters & _UKRAINIAN_ONLY and not letters & _RUSSIAN_ONLY:
+            return Detection("uk", True)
+        if letters & _RUSSIAN_ONLY and not letters & _UKRAINIAN_ONLY:
+            return Detection("ru", True)
+        lang, _ = _classify(text, ["uk", "ru"])
+        return Detection(lang, True)
+    if script == "latin":
+        words = len(text.split())
+        if letters & _TURKISH_ONLY:
+            return Detection("tr", words >= 2)
+        lang, prob = _classify(text, ["de", "en", "tr", "fr"])
+        return Detection(lang, words >= 3 and prob >= 0.95)
+    return Detection(None, False)

@@ -1,0 +1,140 @@
+"""Turn a routing Decision into the messages the user sees.
+
+Each message is a dict for `dispatcher.utter_message`: text, buttons and a
+machine-readable `json_message` (type, entry, category, language) that rich
+clients such as the Telegram gateway use for sources and feedback.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from actions.knowledge_base import Entry, KnowledgeBase, Service
+from actions.languages import NATIVE_NAMES, LANGUAGES
+from actions.messages import Messages
+from actions.routing import Decision
+from actions.taxonomy import CATEGORIES
+
+MAX_SERVICES = 3
+DEFAULT_SERVICE_KINDS = ("mbe", "jmd", "mo")
+Message = dict[str, Any]
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A button payload that Rasa parses without NLU, e.g. /choose_entry{"entry":"kita"} (< 64 bytes)."""
+    return f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+class ReplyBuilder:
+    """Builds the messages for one decision in the decision's language."""
+
+    def __init__(self, knowledge: KnowledgeBase, messages: Messages) -> None:
+        self.knowledge = knowledge
+        self.messages = messages
+
+    def build(self, decision: Decision, last_entry: str | None = None) -> list[Message]:
+        lang = decision.language
+        t = self.messages.text
+        replies: list[Message] = []
+        if decision.truncated:
+            replies.append(self._message(t("too_long", lang), decision, "fallback"))
+        kind = decision.kind
+        if kind == "emergency":
+            replies.append(self._message(t("emergency", lang), decision, "emergency"))
+            if decision.entry_id:
+                replies.append(self._answer(self.knowledge.entries[decision.entry_id], decision))
+        elif kind == "answer":
+            replies.append(self._answer(self.knowledge.entries[decision.entry_id or ""], decision))
+        elif kind == "clarify":
+            buttons = [self._entry_button(c.entry_id, lang) for c in decision.candidates[:3]
+                       if c.entry_id in self.knowledge.entries]
+            replies.append(self._message(t("clarify", lang), decision, "clarify",
+                                         buttons + [self._person_button(lang)]))
+        elif kind == "category_menu":
+            category = decision.category or ""
+            buttons = [self._entry_button(e.id, lang) for e in self.knowledge.in_category(category)]
+            text = t("category_menu", lang, category=self.messages.category(category, lang))
+            replies.append(self._message(text, decision, "clarify", buttons + [self._topics_button(lang)]))
+        elif kind in ("menu", "out_of_scope"):
+            text = t("menu" if kind == "menu" else "out_of_scope", lang)
+            replies.append(self._message(text, decision, "clarify" if kind == "menu" else "fallback",
+                                         self._category_buttons(lang)))
+        elif kind == "choose_language":
+            buttons = [{"title": NATIVE_NAMES[code], "payload": payload("choose_language", language=code)}
+                       for code in LANGUAGES]
+            replies.append(self._message(t("choose_language", lang), decision, "clarify", buttons))
+        elif kind == "person":
+            entry = self.knowledge.entries.get(last_entry or "")
+            kinds = entry.services if entry else DEFAULT_SERVICE_KINDS
+            services = self._services(kinds, lang)
+            text = f"{t('person_intro', lang)}\n{services}" if services else t("person_none", lang)
+            replies.append(self._message(text, decision, "handover", [self._topics_button(lang)]))
+        elif kind == "no_match":
+            replies.append(self._message(t("no_match", lang), decision, "fallback",
+                                         [self._topics_button(lang), self._person_button(lang)]))
+        elif kind == "invalid":
+            replies.append(self._message(t("invalid_input", lang), decision, "fallback",
+                                         [self._topics_button(lang)]))
+        elif kind == "greet":
+            buttons = [self._topics_button(lang), self._language_button(lang), self._person_button(lang)]
+            replies.append(self._message(t("greeting", lang), decision, "answer", buttons))
+        elif kind == "language_set":
+            replies.append(self._message(t("language_set", lang), decision, "answer", [self._topics_button(lang)]))
+        else:  # goodbye, thanks, affirm, deny, bot_challenge
+            buttons = [self._person_button(lang)] if kind == "bot_challenge" else [self._topics_button(lang)]
+            replies.append(self._message(t(kind, lang), decision, "answer", buttons))
+        return replies
+
+    def _answer(self, entry: Entry, decision: Decision) -> Message:
+        lang = decision.language
+        t = self.messages.text
+        parts: list[str] = []
+        answer_lang = lang
+        if lang not in entry.answer:
+            answer_lang = "en" if "en" in entry.answer else "de"
+            parts.append(t("translation_missing", lang, fallback=NATIVE_NAMES[answer_lang]))
+        parts.append(entry.answer[answer_lang])
+        reviewed = entry.reviewed.strftime("%Y-%m")
+        parts.append(f"{t('source', lang)}: {entry.sources[0]} ({t('reviewed', lang)} {reviewed})")
+        services = self._services(entry.services, lang)
+        if services:
+            parts.append(f"{t('services_intro', lang)}\n{services}")
+        buttons = [self._person_button(lang), self._topics_button(lang)]
+        return self._message("\n\n".join(parts), decision, "answer", buttons, entry)
+
+    def _services(self, kinds: tuple[str, ...], lang: str) -> str:
+        """Up to three nationwide services of the given kinds, one line each."""
+        chosen: list[Service] = [s for s in self.knowledge.services_of_kinds(kinds) if s.national][:MAX_SERVICES]
+        lines = []
+        for service in chosen:
+            contact = " · ".join(v for k, v in service.contact.items() if k in ("phone", "web", "email"))
+            label = f" ({self.messages.text('example_label', lang)})" if service.example else ""
+            lines.append(f"• {service.name}{label}: {contact}")
+        return "\n".join(lines)
+
+    def _message(self, text: str, decision: Decision, kind: str, buttons: list[dict[str, str]] | None = None,
+                 entry: Entry | None = None) -> Message:
+        custom = {
+            "type": kind,
+            "entry": entry.id if entry else None,
+            "category": entry.category if entry else decision.category,
+            "language": decision.language,
+        }
+        return {"text": text, "buttons": buttons or [], "json_message": custom}
+
+    def _entry_button(self, entry_id: str, lang: str) -> dict[str, str]:
+        return {"title": self.knowledge.entries[entry_id].title_in(lang),
+                "payload": payload("choose_entry", entry=entry_id)}
+
+    def _category_buttons(self, lang: str) -> list[dict[str, str]]:
+        return [{"title": self.messages.category(c, lang), "payload": payload("choose_category", category=c)}
+                for c in CATEGORIES if self.knowledge.in_category(c)]
+
+    def _topics_button(self, lang: str) -> dict[str, str]:
+        return {"title": self.messages.text("button_topics", lang), "payload": payload("help")}
+
+    def _person_button(self, lang: str) -> dict[str, str]:
+        return {"title": self.messages.text("button_person", lang), "payload": payload("talk_to_person")}
+
+    def _language_button(self, lang: str) -> dict[str, str]:
+        return {"title": self.messages.text("button_language", lang), "payload": payload("choose_language")}

@@ -1,0 +1,43 @@
+"""The custom Rasa action that answers every user message.
+
+Every rule in data/rules ends in `action_reply`, so each message passes the
+emergency layer, language handling and knowledge routing of actions/routing.py,
+whatever intent Rasa predicted.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.messages import messages
+from actions.replies import ReplyBuilder
+from actions.routing import Nlu
+from actions.runtime import router
+
+logger = logging.getLogger(__name__)
+
+
+class ActionReply(Action):
+    """Decide what the latest message needs and send it, in the user's language."""
+
+    def name(self) -> str:
+        return "action_reply"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        message = tracker.latest_message or {}
+        decision = router().decide(message.get("text") or "", Nlu.from_parse(message), tracker.get_slot("language"))
+        # Routing outcome only; message text is never logged at INFO.
+        logger.info("reply kind=%s language=%s entry=%s confidence=%.2f", decision.kind, decision.language,
+                    decision.entry_id, decision.confidence)
+        builder = ReplyBuilder(router().knowledge, messages())
+        for reply in builder.build(decision, last_entry=tracker.get_slot("last_entry")):
+            dispatcher.utter_message(**reply)
+        events: list[EventType] = [SlotSet("language", decision.language)]
+        if decision.kind in ("answer", "emergency") and decision.entry_id:
+            events.append(SlotSet("last_entry", decision.entry_id))
+        return events

@@ -1,0 +1,168 @@
+"""The decision for one user message: emergency, answer, clarify, hand over, or chat.
+
+This is the single place where Lotse decides what to do. The live bot
+(actions/reply.py) and `./lotse route` both call `Router.decide` with the
+same trained Rasa model's parse result, so what the evaluation measures is what
+users get.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from actions import settings
+from actions.emergency import is_emergency
+from actions.knowledge_base import KnowledgeBase
+from actions.language_detection import detect
+from actions.languages import LANGUAGES, requested_language
+from actions.retrieval import Candidate, Retriever
+from actions.taxonomy import CATEGORIES, OUT_OF_SCOPE
+from actions.text_normalisation import clean, has_words
+
+CHAT_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge"})
+DEFAULT_LANGUAGE = "en"
+
+# Route actions of the evaluation interface (`./lotse route`) for each decision kind.
+ROUTE_ACTIONS: dict[str, str] = {
+    "emergency": "emergency",
+    "answer": "answer",
+    "clarify": "clarify",
+    "category_menu": "clarify",
+    "menu": "clarify",
+    "choose_language": "clarify",
+    "invalid": "clarify",
+    "no_match": "handover",
+    "person": "handover",
+    "out_of_scope": "out_of_scope",
+    **{intent: "clarify" for intent in CHAT_INTENTS},
+    "language_set": "clarify",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Retrieval scores (0..1) that separate answer, clarify and no match; tuned by `./lotse eval`."""
+
+    answer: float = 0.40
+    clarify: float = 0.25
+    margin: float = 0.04
+    intent: float = 0.50
+    strong: float = 0.60
+
+
+@dataclass(frozen=True)
+class Nlu:
+    """What Rasa understood: the top intent, its confidence and the entities by name."""
+
+    intent: str = "nlu_fallback"
+    confidence: float = 0.0
+    entities: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_parse(cls, parse: dict[str, Any]) -> "Nlu":
+        """Build from a Rasa parse result (tracker.latest_message or /model/parse)."""
+        intent = parse.get("intent") or {}
+        entities = {e["entity"]: str(e["value"]) for e in parse.get("entities") or [] if "entity" in e}
+        return cls(str(intent.get("name") or "nlu_fallback"), float(intent.get("confidence") or 0.0), entities)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one message; `kind` is finer than the route action."""
+
+    kind: str
+    language: str
+    language_changed: bool = False
+    entry_id: str | None = None
+    category: str | None = None
+    confidence: float = 0.0
+    candidates: tuple[Candidate, ...] = ()
+    truncated: bool = False
+
+    @property
+    def route_action(self) -> str:
+        return ROUTE_ACTIONS[self.kind]
+
+
+class Router:
+    """Decides per message; holds the knowledge and the retriever, nothing per user."""
+
+    def __init__(self, knowledge: KnowledgeBase, retriever: Retriever, thresholds: Thresholds | None = None) -> None:
+        self.knowledge = knowledge
+        self.retriever = retriever
+        self.thresholds = thresholds or Thresholds()
+
+    def _language(self, text: str, nlu: Nlu, current: str | None) -> str:
+        explicit = nlu.entities.get("language")
+        if explicit in LANGUAGES:
+            return explicit  # type: ignore[return-value]
+        if nlu.intent == "choose_language":
+            named = requested_language(text)
+            if named:
+                return named
+        detection = detect(text)
+        if detection.language and (current is None or detection.confident):
+            return detection.language
+        return current or DEFAULT_LANGUAGE
+
+    def _category_of(self, entry_id: str | None) -> str | None:
+        entry = self.knowledge.entries.get(entry_id or "")
+        return entry.category if entry else None
+
+    def decide(self, text: str, nlu: Nlu, current_language: str | None = None) -> Decision:
+        """Decide what to do with `text`, given Rasa's parse and the conversation's language."""
+        text = clean(text or "")
+        truncated = len(text) > settings.MAX_ROUTED_CHARS
+        text = text[: settings.MAX_ROUTED_CHARS]
+        language = self._language(text, nlu, current_language)
+        changed = language != current_language and current_language is not None
+        t = self.thresholds
+
+        def decision(kind: str, entry_id: str | None = None, category: str | None = None,
+                     confidence: float = 0.0, candidates: tuple[Candidate, ...] = ()) -> Decision:
+            return Decision(kind, language, changed, entry_id, category or self._category_of(entry_id),
+                            confidence, candidates, truncated)
+
+        if not has_words(text):
+            return decision("invalid")
+        # Button payloads ("/choose_entry{...}") are ids, not words a person typed.
+        typed = not text.startswith("/")
+        candidates = tuple(self.retriever.search(text, limit=5)) if typed else ()
+        top = candidates[0] if candidates else None
+        top_score = top.score if top else 0.0
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+
+        # Emergencies first, whatever the classifier says; the best answer follows if there is one.
+        if typed and is_emergency(text):
+            entry_id = top.entry_id if top and top_score >= t.answer else None
+            category = self._category_of(top.entry_id) if top else None
+            return decision("emergency", entry_id, category or "protection", 1.0, candidates)
+
+        # Buttons carry ids: they are exact, no guessing needed.
+        if nlu.intent == "choose_entry" and nlu.entities.get("entry") in self.knowledge.entries:
+            return decision("answer", nlu.entities["entry"], confidence=1.0)
+        if nlu.intent == "choose_category" and nlu.entities.get("category") in CATEGORIES:
+            return decision("category_menu", category=nlu.entities["category"], confidence=1.0)
+        confident_intent = nlu.confidence >= t.intent and top_score < t.strong
+        if nlu.intent == "choose_language":
+            if nlu.entities.get("language") in LANGUAGES or requested_language(text):
+                return decision("language_set", confidence=max(nlu.confidence, 0.9))
+            if confident_intent:
+                return decision("choose_language", confidence=nlu.confidence)
+        if nlu.intent == "help" and confident_intent:
+            return decision("menu", confidence=nlu.confidence)
+
+        if nlu.intent in CHAT_INTENTS and confident_intent:
+            return decision(nlu.intent, confidence=nlu.confidence)
+        if nlu.intent == "talk_to_person" and nlu.confidence >= t.intent:
+            return decision("person", confidence=nlu.confidence)
+        if nlu.intent == "out_of_scope" and confident_intent:
+            return decision("out_of_scope", category=OUT_OF_SCOPE, confidence=nlu.confidence)
+
+        if top and top_score >= t.answer and top_score - second >= t.margin:
+            return decision("answer", top.entry_id, confidence=top_score, candidates=candidates)
+        if top and top_score >= t.clarify:
+            return decision("clarify", top.entry_id, confidence=top_score, candidates=candidates)
+        if nlu.intent == "out_of_scope":
+            return decision("out_of_scope", category=OUT_OF_SCOPE, confidence=nlu.confidence)
+        return decision("no_match", confidence=top_score, candidates=candidates)

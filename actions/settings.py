@@ -1,0 +1,23 @@
+"""Paths and tunables, overridable by environment variables.
+
+Kept in one place so that the action server, `./lotse route` and the tests use
+exactly the same knowledge folder and thresholds.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(variable: str, default: Path) -> Path:
+    return Path(os.environ.get(variable, str(default))).resolve()
+
+
+KNOWLEDGE_DIR = _path("LOTSE_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge")
+LOCALES_DIR = _path("LOTSE_LOCALES_DIR", PROJECT_ROOT / "locales")
+DATA_DIR = _path("LOTSE_DATA_DIR", PROJECT_ROOT / "var")
+
+# Messages longer than this are cut before routing (the user is told so).
+MAX_ROUTED_CHARS = 1000

@@ -1,0 +1,47 @@
+"""`./lotse route`: the evaluation interface, one JSON line in, one JSON line out.
+
+It parses each text with the same trained Rasa model (over the running Rasa
+server's /model/parse) and applies the same Router as the live action, so
+evaluation numbers describe the real bot.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterable, TextIO
+
+import httpx
+
+from actions.routing import Nlu, Router
+
+
+def route_one(router: Router, client: httpx.Client, rasa_url: str, text: str) -> dict[str, Any]:
+    """Route one text; the result has the fields of the interface (without id)."""
+    parse = client.post(f"{rasa_url}/model/parse", json={"text": text}).json() if text.strip() else {}
+    decision = router.decide(text, Nlu.from_parse(parse))
+    return {
+        "language": decision.language,
+        "action": decision.route_action,
+        "category": decision.category,
+        "entry": decision.entry_id,
+        "confidence": round(decision.confidence, 4),
+        "intent": parse.get("intent", {}).get("name"),
+    }
+
+
+def route_lines(router: Router, rasa_url: str, lines: Iterable[str], out: TextIO = sys.stdout) -> int:
+    """Route every JSON line; a malformed line gets an error line, and the run goes on."""
+    count = 0
+    with httpx.Client(timeout=30) as client:
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                result = {"id": item.get("id"), **route_one(router, client, rasa_url, str(item.get("text") or ""))}
+            except (json.JSONDecodeError, AttributeError) as error:
+                result = {"id": None, "error": f"not a JSON object with 'id' and 'text': {error}"}
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
+            count += 1
+    return count

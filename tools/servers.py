@@ -1,0 +1,112 @@
+"""Start the action server and the Rasa server as real processes on free local ports.
+
+Used by `./lotse run`, `./lotse route`, the benchmarks and the tests, so the
+tests exercise exactly the processes a user runs.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import yaml
+
+from tools import paths
+
+STARTUP_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Servers:
+    """Addresses of a running Rasa server (and its action server, if started)."""
+
+    rasa_url: str
+    actions_url: str | None
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, ready: callable) -> None:  # type: ignore[valid-type]
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with code {process.returncode}; see {log}:\n"
+                               + log.read_text(errors="replace")[-3000:])
+        with contextlib.suppress(httpx.HTTPError):
+            if ready(httpx.get(url, timeout=2)):
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up within {STARTUP_TIMEOUT_S} s; see {log}")
+
+
+def _spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        return subprocess.Popen(command, cwd=paths.ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _write_endpoints(state_dir: Path, actions_url: str | None, tracker_db: Path) -> Path:
+    """endpoints.yml with this run's action-server address and SQLite tracker file."""
+    endpoints = yaml.safe_load((paths.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["action_endpoint"]["url"] = f"{actions_url or 'http://127.0.0.1:9'}/webhook"
+    endpoints["tracker_store"]["db"] = str(tracker_db)
+    target = state_dir / "endpoints.yml"
+    target.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
+    return target
+
+
+@contextlib.contextmanager
+def running(model: Path, state_dir: Path, with_actions: bool = True,
+            extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
+    """Run the servers until the block ends; logs and the SQLite tracker live in `state_dir`."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(extra_env or {})}
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        actions_url = None
+        if with_actions:
+            port = free_port()
+            actions_url = f"http://127.0.0.1:{port}"
+            log = state_dir / "actions.log"
+            processes.append(_spawn([str(paths.ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions.reply",
+                                     "--port", str(port)], log, env))
+            _wait_until_up(f"{actions_url}/health", processes[-1], log, lambda r: r.status_code == 200)
+        endpoints = _write_endpoints(state_dir, actions_url, state_dir / "tracker.db")
+        port = free_port()
+        rasa_url = f"http://127.0.0.1:{port}"
+        log = state_dir / "rasa.log"
+        processes.append(_spawn([str(paths.RASA), "run", "--enable-api", "--model", str(model),
+                                 "--endpoints", str(endpoints), "--credentials", "credentials.yml",
+                                 "--port", str(port), "--interface", "127.0.0.1"], log, env))
+        _wait_until_up(f"{rasa_url}/status", processes[-1], log,
+                       lambda r: r.status_code == 200 and bool(r.json().get("model_file")))
+        yield Servers(rasa_url, actions_url)
+    finally:
+        for process in reversed(processes):
+            _stop(process)

@@ -1,0 +1,60 @@
+"""Train Rasa's model only when what it is trained from has changed.
+
+The model is cached under a hash of config, domain, training data and the
+pinned Rasa environment; the same inputs on the same machine never train twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from actions import settings
+from actions.knowledge_loader import load_knowledge
+from tools import nlu_generator, paths
+
+
+def training_hash(data_dir: Path) -> str:
+    """Hash of every input of `rasa train` (content, not timestamps)."""
+    digest = hashlib.sha256()
+    files = [(name, paths.ROOT / name) for name in ("config.yml", "domain.yml", "requirements/bot.lock")]
+    files += [(str(path.relative_to(data_dir)), path) for path in sorted(data_dir.glob("**/*.yml"))]
+    for name, path in files:
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def generate_nlu() -> bool:
+    """Rebuild data/nlu/knowledge_questions.yml from knowledge/; True when it changed."""
+    knowledge = load_knowledge(settings.KNOWLEDGE_DIR).knowledge
+    return nlu_generator.write(knowledge, paths.GENERATED_NLU)
+
+
+def train(data_dir: Path | None = None, quiet: bool = False) -> Path:
+    """Return the path of a model trained on `data_dir` (default data/), training if needed."""
+    data_dir = data_dir or paths.ROOT / "data"
+    if data_dir == paths.ROOT / "data":
+        generate_nlu()
+    model = paths.MODEL_CACHE / f"{training_hash(data_dir)}.tar.gz"
+    if model.exists():
+        return model
+    paths.MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    print(f"Training Rasa model from {data_dir} (about a minute) ...", file=sys.stderr)
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as out:
+        result = subprocess.run(
+            [str(paths.RASA), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", str(data_dir),
+             "--out", out, "--fixed-model-name", model.stem.removesuffix(".tar"), "--quiet"],
+            cwd=paths.ROOT, capture_output=quiet, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"}, text=True, check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"rasa train failed:\n{result.stdout or ''}{result.stderr or ''}")
+        trained = next(Path(out).glob("*.tar.gz"))
+        shutil.move(str(trained), model)
+    print(f"Model trained in {time.monotonic() - start:.0f} s: {model}", file=sys.stderr)
+    return model
