@@ -23,6 +23,15 @@ class Detection:
     confident: bool
 
 
+# First words in Latin script that langid cannot judge from so few letters ("hallo" looks English to it).
+_LATIN_OPENERS: dict[str, str] = {
+    **dict.fromkeys(("hallo", "moin", "servus", "guten tag", "guten morgen", "guten abend", "danke", "tschüss",
+                     "grüß gott", "hilfe"), "de"),
+    **dict.fromkeys(("hi", "hello", "hey", "thanks", "thank you", "help", "good morning"), "en"),
+    **dict.fromkeys(("merhaba", "selam", "mrb", "slm", "teşekkürler", "günaydın", "yardım"), "tr"),
+    **dict.fromkeys(("bonjour", "salut", "bonsoir", "merci", "coucou", "aide"), "fr"),
+}
+
 _PERSIAN_ONLY = set("پچژگکی")
 _ARABIC_ONLY = set("ةيكىؤ")
 _UKRAINIAN_ONLY = set("іїєґ")
@@ -85,8 +94,11 @@ def detect(text: str) -> Detection:
         return Detection(lang, True)
     if script == "latin":
         words = len(text.split())
+        opener = _LATIN_OPENERS.get(" ".join(text.lower().strip(" !.?,").split()))
+        if opener:
+            return Detection(opener, False)
         if letters & _TURKISH_ONLY:
             return Detection("tr", words >= 2)
         lang, prob = _classify(text, ["de", "en", "tr", "fr"])
-        return Detection(lang, words >= 3 and prob >= 0.95)
+        return Detection(lang, (words >= 3 and prob >= 0.95) or (words >= 2 and prob >= 0.99))
     return Detection(None, False)

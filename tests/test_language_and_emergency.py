@@ -1,0 +1,67 @@
+"""The language detector and the emergency layer, on messages as newcomers write them."""
+from __future__ import annotations
+
+import pytest
+
+from actions.emergency import is_emergency
+from actions.knowledge_loader import load_knowledge
+from actions.language_detection import detect
+from actions.languages import requested_language
+from tools import paths
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Wie melde ich meine Wohnung an?", "de"),
+    ("my residence permit expires next month what do i do", "en"),
+    ("كيف أعمل Anmeldung", "ar"),
+    ("وين بقدر اتعلم الماني ببلاش", "ar"),
+    ("چطور ثبت نام کنم", "fa"),
+    ("نوبت دکتر میخوام", "fa"),
+    ("де зробити анмельдунг", "uk"),
+    ("где сделать анмельдунг", "ru"),
+    ("Anmeldung nasıl yapılır", "tr"),
+    ("comment trouver un logement à Dortmund", "fr"),
+])
+def test_detects_the_language_confidently(text: str, language: str) -> None:
+    assert detect(text).language == language and detect(text).confident
+
+
+@pytest.mark.parametrize("text", ["ok", "kindergeld?", "Jobcenter", "😀", "112"])
+def test_short_or_ambiguous_messages_do_not_switch_language(text: str) -> None:
+    assert not detect(text).confident
+
+
+@pytest.mark.parametrize("text, language", [
+    ("English please", "en"), ("بالعربية", "ar"), ("auf Deutsch bitte", "de"), ("по-русски можно?", "ru"),
+    ("українською, будь ласка", "uk"), ("türkçe lütfen", "tr"), ("فارسی لطفا", "fa"), ("en français", "fr"),
+    ("kannst du englisch oder deutsch?", None),
+])
+def test_explicit_language_requests(text: str, language: str | None) -> None:
+    assert requested_language(text) == language
+
+
+EMERGENCIES = [
+    "mein mann schlägt mich", "ich will nicht mehr leben", "mein kind ist bewusstlos", "es brennt in der wohnung",
+    "my husband beats me", "I want to kill myself", "my friend is not breathing", "someone attacked me with a knife",
+    "زوجي يضربني", "أريد أن أموت", "في حريق في البيت", "صديقي لا يتنفس",
+    "чоловік б'є мене", "не хочу жити", "дитина без свідомості", "у нас пожежа",
+    "beni dövüyor kocam", "intihar etmek istiyorum", "arkadaşım nefes alamıyor", "evde yangın var",
+    "муж бьёт меня", "хочу умереть", "человек без сознания", "у нас пожар",
+    "شوهرم منو میزنه", "میخوام خودکشی کنم", "دوستم بیهوش شده", "آتش سوزی شده",
+    "mon mari me frappe", "je veux me suicider", "il ne respire plus", "il y a un incendie",
+]
+
+
+@pytest.mark.parametrize("text", EMERGENCIES)
+def test_emergencies_are_recognised(text: str) -> None:
+    assert is_emergency(text)
+
+
+def test_ordinary_questions_rarely_raise_false_alarms() -> None:
+    """Questions of every non-safety entry: at most 2 % may trigger the emergency reply."""
+    entries = load_knowledge(paths.ROOT / "knowledge").knowledge.entries.values()
+    safety = {"haeusliche_gewalt", "notruf", "medizinischer_notfall", "psychische_gesundheit", "diskriminierung"}
+    questions = [q for e in entries if e.id not in safety for qs in e.questions.values() for q in qs]
+    alarms = [q for q in questions if is_emergency(q)]
+    assert len(questions) > 500
+    assert len(alarms) / len(questions) <= 0.02, alarms
