@@ -19,6 +19,10 @@ from actions.retrieval import Candidate, Retriever
 from actions.taxonomy import CATEGORIES, OUT_OF_SCOPE
 from actions.text_normalisation import clean, has_words
 
+# Slash commands people type (and Telegram's menu sends), mapped to the intents they mean.
+COMMAND_INTENTS: dict[str, str] = {
+    "/start": "greet", "/language": "choose_language", "/help": "help", "/menu": "help", "/person": "talk_to_person",
+}
 CHAT_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge"})
 DEFAULT_LANGUAGE = "en"
 
@@ -112,6 +116,9 @@ class Router:
     def decide(self, text: str, nlu: Nlu, current_language: str | None = None) -> Decision:
         """Decide what to do with `text`, given Rasa's parse and the conversation's language."""
         text = clean(text or "")
+        command = COMMAND_INTENTS.get(text.split()[0].lower() if text.startswith("/") else "")
+        if command:
+            nlu = Nlu(command, 1.0, nlu.entities)
         truncated = len(text) > settings.MAX_ROUTED_CHARS
         text = text[: settings.MAX_ROUTED_CHARS]
         language = self._language(text, nlu, current_language)

@@ -46,7 +46,7 @@ def test_switching_language_by_words_and_by_button(user: Conversation, servers: 
 
 
 def test_language_menu_lists_all_eight_languages(user: Conversation) -> None:
-    replies = user("/choose_language")
+    replies = user("/language")
     assert [b["title"] for b in buttons(replies)] == [
         "Deutsch", "English", "العربية", "Українська", "Türkçe", "Русский", "فارسی / دری", "Français"]
 
