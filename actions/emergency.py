@@ -26,7 +26,8 @@ def normalise(text: str) -> str:
 @lru_cache(maxsize=1)
 def _patterns() -> re.Pattern[str]:
     by_language: dict[str, list[str]] = yaml.safe_load(PATTERN_FILE.read_text(encoding="utf-8"))
-    alternatives = [f"(?:{p})" for patterns in by_language.values() for p in patterns]
+    # Patterns get the same normalisation as messages (e.g. the Persian half-space becomes a space).
+    alternatives = [f"(?:{normalise(p)})" for patterns in by_language.values() for p in patterns]
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
 
 

@@ -47,8 +47,8 @@ ROUTE_ACTIONS: dict[str, str] = {
 class Thresholds:
     """Retrieval scores (0..1) that separate answer, clarify and no match; tuned by `./lotse eval`."""
 
-    answer: float = 0.40
-    clarify: float = 0.25
+    answer: float = 0.30
+    clarify: float = 0.20
     margin: float = 0.04
     intent: float = 0.50
     strong: float = 0.60
@@ -172,4 +172,6 @@ class Router:
             return decision("clarify", top.entry_id, confidence=top_score, candidates=candidates)
         if nlu.intent == "out_of_scope":
             return decision("out_of_scope", category=OUT_OF_SCOPE, confidence=nlu.confidence)
-        return decision("no_match", confidence=top_score, candidates=candidates)
+        # Nothing fits well enough to answer; the nearest topic still guides the handover.
+        return decision("no_match", category=self._category_of(top.entry_id) if top else None,
+                        confidence=top_score, candidates=candidates)

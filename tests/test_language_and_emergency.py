@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from actions.emergency import is_emergency
 from actions.knowledge_loader import load_knowledge
@@ -40,16 +41,12 @@ def test_explicit_language_requests(text: str, language: str | None) -> None:
     assert requested_language(text) == language
 
 
-EMERGENCIES = [
-    "mein mann schlägt mich", "ich will nicht mehr leben", "mein kind ist bewusstlos", "es brennt in der wohnung",
-    "my husband beats me", "I want to kill myself", "my friend is not breathing", "someone attacked me with a knife",
-    "زوجي يضربني", "أريد أن أموت", "في حريق في البيت", "صديقي لا يتنفس",
-    "чоловік б'є мене", "не хочу жити", "дитина без свідомості", "у нас пожежа",
-    "beni dövüyor kocam", "intihar etmek istiyorum", "arkadaşım nefes alamıyor", "evde yangın var",
-    "муж бьёт меня", "хочу умереть", "человек без сознания", "у нас пожар",
-    "شوهرم منو میزنه", "میخوام خودکشی کنم", "دوستم بیهوش شده", "آتش سوزی شده",
-    "mon mari me frappe", "je veux me suicider", "il ne respire plus", "il y a un incendie",
-]
+EMERGENCIES = [m for messages in yaml.safe_load((paths.ROOT / "tests" / "data" / "emergency_messages.yml")
+                                  .read_text(encoding="utf-8")).values() for m in messages]
+
+
+def test_the_emergency_list_covers_every_language() -> None:
+    assert len(EMERGENCIES) >= 80
 
 
 @pytest.mark.parametrize("text", EMERGENCIES)

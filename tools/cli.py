@@ -18,6 +18,8 @@ commands:
   test [PYTEST ARGS]  set up, then run the whole test suite (e.g. ./lotse test -k emergency)
   train               rebuild NLU data from knowledge/ and train Rasa's model if anything changed
   knowledge check     validate knowledge/: every problem with file, line and fix
+  eval [--json PATH]  measure routing: emergency recall, category accuracy (Integreat dev),
+                      entry accuracy on held-out questions, against baselines
   route               JSON lines {"id","text"} on stdin -> routing decisions on stdout
   lock                re-resolve requirements/*.in into the pinned requirements/*.lock
 """
@@ -56,6 +58,16 @@ def _route() -> int:
     return 0
 
 
+def _eval(args: list[str]) -> int:
+    from tools import paths
+    from tools.evaluation import evaluate
+
+    parser = argparse.ArgumentParser(prog="./lotse eval")
+    parser.add_argument("--json", type=Path, default=paths.VAR / "eval.json", help="where to write the results")
+    evaluate(sys.stdout, parser.parse_args(args).json)
+    return 0
+
+
 def _test(args: list[str]) -> int:
     from tools import paths
 
@@ -90,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         return _test(rest)
     if command == "knowledge":
         return _knowledge(rest)
+    if command == "eval":
+        return _eval(rest)
     if command == "route":
         return _route()
     parser = argparse.ArgumentParser(prog="./lotse", description=HELP, formatter_class=argparse.RawTextHelpFormatter)

@@ -47,10 +47,14 @@ def train(data_dir: Path | None = None, quiet: bool = False) -> Path:
     print(f"Training Rasa model from {data_dir} (about a minute) ...", file=sys.stderr)
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as out:
+        # Rasa's own output goes to stderr (or is captured): stdout belongs to the command,
+        # e.g. the JSON lines of `./lotse route`.
+        output = subprocess.PIPE if quiet else sys.stderr
         result = subprocess.run(
             [str(paths.RASA), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", str(data_dir),
              "--out", out, "--fixed-model-name", model.stem.removesuffix(".tar"), "--quiet"],
-            cwd=paths.ROOT, capture_output=quiet, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"}, text=True, check=False,
+            cwd=paths.ROOT, stdout=output, stderr=output, text=True, check=False,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
         )
         if result.returncode != 0:
             raise RuntimeError(f"rasa train failed:\n{result.stdout or ''}{result.stderr or ''}")
