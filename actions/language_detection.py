@@ -37,6 +37,11 @@ _ARABIC_ONLY = set("ةيكىؤ")
 _UKRAINIAN_ONLY = set("іїєґ")
 _RUSSIAN_ONLY = set("ыэъё")
 _TURKISH_ONLY = set("ğışİ")
+# Two languages share each non-Latin script here; letters only one of them uses decide first.
+_SCRIPT_PAIRS: dict[str, tuple[tuple[str, set[str]], tuple[str, set[str]]]] = {
+    "arabic": (("fa", _PERSIAN_ONLY), ("ar", _ARABIC_ONLY)),
+    "cyrillic": (("uk", _UKRAINIAN_ONLY), ("ru", _RUSSIAN_ONLY)),
+}
 
 
 @lru_cache(maxsize=1)
@@ -78,19 +83,13 @@ def detect(text: str) -> Detection:
     """Guess the language of `text`; see the module docstring for the rules."""
     script = _script(text)
     letters = set(text.lower())
-    if script == "arabic":
-        if letters & _PERSIAN_ONLY and not letters & _ARABIC_ONLY:
-            return Detection("fa", True)
-        if letters & _ARABIC_ONLY and not letters & _PERSIAN_ONLY:
-            return Detection("ar", True)
-        lang, _ = _classify(text, ["ar", "fa"])
-        return Detection(lang, True)
-    if script == "cyrillic":
-        if letters & _UKRAINIAN_ONLY and not letters & _RUSSIAN_ONLY:
-            return Detection("uk", True)
-        if letters & _RUSSIAN_ONLY and not letters & _UKRAINIAN_ONLY:
-            return Detection("ru", True)
-        lang, _ = _classify(text, ["uk", "ru"])
+    if script in _SCRIPT_PAIRS:
+        (first, first_only), (second, second_only) = _SCRIPT_PAIRS[script]
+        if letters & first_only and not letters & second_only:
+            return Detection(first, True)
+        if letters & second_only and not letters & first_only:
+            return Detection(second, True)
+        lang, _ = _classify(text, [first, second])
         return Detection(lang, True)
     if script == "latin":
         words = len(text.split())

@@ -88,7 +88,7 @@ def test_garbage_input_gets_a_polite_answer_and_the_conversation_goes_on(user: C
         assert "could not read" in texts(replies)
     pasted_letter = "Ich habe einen Brief vom Jobcenter bekommen und verstehe ihn nicht. " * 1500
     replies = user(pasted_letter)
-    assert replies[0]["text"].startswith("Deine Nachricht ist sehr lang")
+    assert replies[0]["text"].startswith("Ihre Nachricht ist sehr lang")
     assert customs(replies)[-1]["type"] in ("answer", "clarify")
     assert customs(user("kindergeld beantragen wie"))[-1]["entry"] == "kindergeld"
 
