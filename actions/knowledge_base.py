@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from actions.languages import REFERENCE_LANGUAGE
 
@@ -63,6 +64,13 @@ class KnowledgeBase:
 
     entries: dict[str, Entry] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
+
+    def questions(self) -> Iterator[tuple[str, str, str]]:
+        """Every (entry id, language, question), in entry-id and language order (stable generated data)."""
+        for entry in sorted(self.entries.values(), key=lambda e: e.id):
+            for lang in sorted(entry.questions):
+                for question in entry.questions[lang]:
+                    yield entry.id, lang, question
 
     def in_category(self, category: str) -> list[Entry]:
         """Entries of one category, in a stable order for menus."""

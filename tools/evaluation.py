@@ -26,9 +26,10 @@ from actions.knowledge_base import KnowledgeBase
 from actions.knowledge_loader import load_knowledge
 from actions.languages import LANGUAGES
 from actions.retrieval import LexicalRetriever
-from actions.routing import Nlu, Router
+from actions.routing import Router
 from actions.text_normalisation import fold
 from tools import nlu_generator, paths
+from tools.route import route_one
 from tools.servers import running
 from tools.training import train
 
@@ -47,7 +48,7 @@ def split_questions(knowledge: KnowledgeBase) -> tuple[KnowledgeBase, list[Sampl
         kept: dict[str, tuple[str, ...]] = {}
         for lang, questions in entry.questions.items():
             kept[lang] = tuple(q for i, q in enumerate(questions) if i % HOLDOUT_EVERY != 2)
-            held_out += [(entry.id, lang, q) for i, q in enumerate(questions) if i % HOLDOUT_EVERY == 2]
+            held_out += [(entry.id, lang, q) for q in questions[2::HOLDOUT_EVERY]]
         entries[entry.id] = dataclasses.replace(entry, questions=kept)
     return KnowledgeBase(entries, dict(knowledge.services)), held_out
 
@@ -64,20 +65,6 @@ def _accuracy(pairs: Iterable[bool]) -> float:
     return 100.0 * sum(values) / len(values) if values else float("nan")
 
 
-class LotseSystem:
-    """The real bot's decision for a text: Rasa parse over HTTP + Router."""
-
-    def __init__(self, router: Router, rasa_url: str) -> None:
-        self.router = router
-        self.client = httpx.Client(timeout=30)
-        self.rasa_url = rasa_url
-
-    def decide(self, text: str) -> dict[str, Any]:
-        parse = self.client.post(f"{self.rasa_url}/model/parse", json={"text": text}).json()
-        decision = self.router.decide(text, Nlu.from_parse(parse))
-        return {"action": decision.route_action, "category": decision.category, "entry": decision.entry_id}
-
-
 def _tfidf_lr(texts: list[str], labels: list[str]) -> Callable[[str], str]:
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
     model = LogisticRegression(max_iter=2000, C=10.0).fit(vectorizer.fit_transform([fold(t) for t in texts]), labels)
@@ -87,12 +74,8 @@ def _tfidf_lr(texts: list[str], labels: list[str]) -> Callable[[str], str]:
 def _bm25(knowledge: KnowledgeBase) -> Callable[[str], str]:
     import bm25s
 
-    docs, owners = [], []
-    for entry in knowledge.entries.values():
-        for questions in entry.questions.values():
-            for question in questions:
-                docs.append(fold(question))
-                owners.append(entry.id)
+    owners = [entry_id for entry_id, _, _ in knowledge.questions()]
+    docs = [fold(question) for _, _, question in knowledge.questions()]
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize(docs, stopwords=None, show_progress=False), show_progress=False)
 
@@ -118,12 +101,15 @@ def evaluate(out: TextIO, json_path: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         model = train(_holdout_training_data(trained_knowledge, held_out, Path(tmp) / "data"), quiet=True)
         router = Router(trained_knowledge, LexicalRetriever(trained_knowledge))
-        with running(model, Path(tmp) / "state", with_actions=False) as servers:
-            lotse = LotseSystem(router, servers.rasa_url)
-            emergency_hits = [lotse.decide(m)["action"] == "emergency" for lang in emergencies
-                              for m in emergencies[lang]]
-            dev_decisions = [lotse.decide(row["text"]) for row in dev]
-            own_decisions = [lotse.decide(q) for _, _, q in held_out]
+        with running(model, Path(tmp) / "state", with_actions=False) as servers, \
+                httpx.Client(timeout=30) as client:
+            def lotse(text: str) -> dict[str, Any]:
+                """Exactly what `./lotse route` answers for `text`."""
+                return route_one(router, client, servers.rasa_url, text)
+
+            emergency_hits = [lotse(m)["action"] == "emergency" for lang in emergencies for m in emergencies[lang]]
+            dev_decisions = [lotse(row["text"]) for row in dev]
+            own_decisions = [lotse(q) for _, _, q in held_out]
 
     # 1. Emergencies first.
     ordinary = dev_decisions + own_decisions
@@ -163,8 +149,8 @@ def evaluate(out: TextIO, json_path: Path) -> dict[str, Any]:
           f"{results['integreat_cross_language_consistency']:.1f} %", file=out)
 
     # 3. Held-out own questions: entry accuracy per language.
-    train_samples = [(e.id, q) for e in trained_knowledge.entries.values() for qs in e.questions.values() for q in qs]
-    tfidf_entries = _tfidf_lr([q for _, q in train_samples], [e for e, _ in train_samples])
+    train_samples = list(trained_knowledge.questions())
+    tfidf_entries = _tfidf_lr([q for _, _, q in train_samples], [e for e, _, _ in train_samples])
     own = {
         "lotse": [d["entry"] for d in own_decisions],
         "tfidf_lr (trained on entry questions)": [tfidf_entries(q) for _, _, q in held_out],

@@ -19,10 +19,8 @@ from actions.text_normalisation import fold
 def duplicate_questions(result: LoadResult) -> list[str]:
     """Questions that appear (after folding case and accents) in two different entries."""
     owners: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for entry in result.knowledge.entries.values():
-        for lang, questions in entry.questions.items():
-            for question in questions:
-                owners[(lang, fold(question))].add(entry.id)
+    for entry_id, lang, question in result.knowledge.questions():
+        owners[(lang, fold(question))].add(entry_id)
     return [f"'{text}' ({lang}) is a question of {', '.join(sorted(ids))}"
             for (lang, text), ids in sorted(owners.items()) if len(ids) > 1]
 

@@ -27,14 +27,12 @@ def render(knowledge: KnowledgeBase, holdout: set[tuple[str, str, str]] | None =
     holdout = holdout or set()
     lines = [HEADER, 'version: "3.1"', "", "nlu:", "  - intent: ask_question", "    examples: |"]
     seen: set[str] = set()
-    for entry in sorted(knowledge.entries.values(), key=lambda e: e.id):
-        for lang in sorted(entry.questions):
-            for question in entry.questions[lang]:
-                example = _example(question)
-                if (entry.id, lang, question) in holdout or example.lower() in seen:
-                    continue
-                seen.add(example.lower())
-                lines.append(f"      - {example}")
+    for sample in knowledge.questions():
+        example = _example(sample[2])
+        if sample in holdout or example.lower() in seen:
+            continue
+        seen.add(example.lower())
+        lines.append(f"      - {example}")
     return "\n".join(lines) + "\n"
 
 
