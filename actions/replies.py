@@ -70,8 +70,12 @@ class ReplyBuilder:
             text = f"{t('person_intro', lang)}\n{services}" if services else t("person_none", lang)
             replies.append(self._message(text, decision, "handover", [self._topics_button(lang)]))
         elif kind == "no_match":
+            # The guessed category's topics are the nearest way on; a person is always offered.
+            category_button = ([self._category_button(decision.category, lang)]
+                               if decision.category in CATEGORIES and self.knowledge.in_category(decision.category)
+                               else [])
             replies.append(self._message(t("no_match", lang), decision, "fallback",
-                                         [self._topics_button(lang), self._person_button(lang)]))
+                                         category_button + [self._person_button(lang), self._topics_button(lang)]))
         elif kind == "invalid":
             replies.append(self._message(t("invalid_input", lang), decision, "fallback",
                                          [self._topics_button(lang)]))
@@ -127,8 +131,10 @@ class ReplyBuilder:
                 "payload": payload("choose_entry", entry=entry_id)}
 
     def _category_buttons(self, lang: str) -> list[dict[str, str]]:
-        return [{"title": self.messages.category(c, lang), "payload": payload("choose_category", category=c)}
-                for c in CATEGORIES if self.knowledge.in_category(c)]
+        return [self._category_button(c, lang) for c in CATEGORIES if self.knowledge.in_category(c)]
+
+    def _category_button(self, category: str, lang: str) -> dict[str, str]:
+        return {"title": self.messages.category(category, lang), "payload": payload("choose_category", category=category)}
 
     def _topics_button(self, lang: str) -> dict[str, str]:
         return {"title": self.messages.text("button_topics", lang), "payload": payload("help")}

@@ -41,3 +41,7 @@ class ActionReply(Action):
         if decision.kind in ("answer", "emergency") and decision.entry_id:
             events.append(SlotSet("last_entry", decision.entry_id))
         return events
+
+
+# Build the router while the server starts (the health check waits for this import), not on the first message.
+router()

@@ -1,4 +1,4 @@
-"""The process-wide knowledge, retriever and router, built once at start-up.
+"""The process-wide knowledge, ranker and router, built once at start-up.
 
 Knowledge problems are logged (file and line, never user text) and the valid
 rest is served, so one broken file written by a volunteer cannot take the bot down.
@@ -9,11 +9,24 @@ import logging
 from functools import lru_cache
 
 from actions import settings
+from actions.knowledge_base import KnowledgeBase
 from actions.knowledge_loader import load_knowledge
-from actions.retrieval import LexicalRetriever
+from actions.ranking import Ranker
 from actions.routing import Router
+from actions.semantic import Encoder, load_encoder
 
 logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def encoder() -> Encoder | None:
+    """The configured embedding model, loaded once; None (and one warning) when it is not on disk."""
+    return load_encoder()
+
+
+def build_router(knowledge: KnowledgeBase) -> Router:
+    """A router for `knowledge` with the process's embedding model (if any)."""
+    return Router(knowledge, Ranker(knowledge, encoder()))
 
 
 @lru_cache(maxsize=1)
@@ -22,6 +35,7 @@ def router() -> Router:
     result = load_knowledge(settings.KNOWLEDGE_DIR)
     for problem in result.errors:
         logger.warning("knowledge file left out: %s:%s %s", problem.path, problem.line, problem.message)
-    logger.info("knowledge loaded: %d entries, %d services, lexical retriever",
-                len(result.knowledge.entries), len(result.knowledge.services))
-    return Router(result.knowledge, LexicalRetriever(result.knowledge))
+    built = build_router(result.knowledge)
+    logger.info("knowledge loaded: %d entries, %d services, routing: %s",
+                len(result.knowledge.entries), len(result.knowledge.services), built.ranker.mode)
+    return built

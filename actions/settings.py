@@ -18,6 +18,14 @@ def _path(variable: str, default: Path) -> Path:
 KNOWLEDGE_DIR = _path("LOTSE_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge")
 LOCALES_DIR = _path("LOTSE_LOCALES_DIR", PROJECT_ROOT / "locales")
 DATA_DIR = _path("LOTSE_DATA_DIR", PROJECT_ROOT / "var")
+CACHE_DIR = _path("LOTSE_CACHE_DIR", Path.home() / ".cache" / "lotse")
+# Sentence-embedding models downloaded by `./lotse models download`, and cached knowledge embeddings.
+EMBEDDING_CACHE = CACHE_DIR / "embeddings"
+
+# The sentence-embedding model for routing: a name in the local cache, a folder, a packaged model
+# ("all-MiniLM-L6-v2", English, for tests and CI), or "none" for lexical routing only.
+DEFAULT_EMBEDDING_MODEL = "paraphrase-multilingual-MiniLM-L12-v2"
+EMBEDDING_MODEL = os.environ.get("LOTSE_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
 
 # Messages longer than this are cut before routing (the user is told so).
 MAX_ROUTED_CHARS = 1000

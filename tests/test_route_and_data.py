@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tools import paths
 
-ROUTE_FIELDS = {"id", "language", "action", "category", "entry", "confidence", "intent"}
+ROUTE_FIELDS = {"id", "language", "action", "category", "entry", "confidence", "intent", "candidates"}
 
 
 def test_rasa_data_validate_passes(model: Path) -> None:

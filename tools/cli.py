@@ -18,9 +18,17 @@ commands:
   test [PYTEST ARGS]  set up, then run the whole test suite (e.g. ./lotse test -k emergency)
   train               rebuild NLU data from knowledge/ and train Rasa's model if anything changed
   knowledge check     validate knowledge/: every problem with file, line and fix
-  eval [--json PATH]  measure routing: emergency recall, category accuracy (Integreat dev),
-                      entry accuracy on held-out questions, against baselines
+  eval [--json PATH] [--no-rasa-baseline]
+                      measure routing: emergency recall, category accuracy (Integreat dev),
+                      entry accuracy on held-out questions, against baselines (the Rasa default
+                      pipeline baseline trains ~15 min once, then is cached)
   route               JSON lines {"id","text"} on stdin -> routing decisions on stdout
+  bench [--messages N] [--users N] [--per-user N] [--skip-training] [--json PATH]
+                      measure latency (1 user, N concurrent users), throughput, server memory
+                      and training time against the targets; writes var/bench.json
+  models download [NAME]
+                      put a sentence-embedding model (default: the multilingual production model)
+                      into the local cache; needs the internet, the bot itself never downloads
   lock                re-resolve requirements/*.in into the pinned requirements/*.lock
 """
 
@@ -64,7 +72,34 @@ def _eval(args: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="./lotse eval")
     parser.add_argument("--json", type=Path, default=paths.VAR / "eval.json", help="where to write the results")
-    evaluate(sys.stdout, parser.parse_args(args).json)
+    parser.add_argument("--no-rasa-baseline", action="store_true", help="skip the slow Rasa default-pipeline baseline")
+    options = parser.parse_args(args)
+    evaluate(sys.stdout, options.json, with_rasa_baseline=not options.no_rasa_baseline)
+    return 0
+
+
+def _models(args: list[str]) -> int:
+    from actions import settings
+    from tools.models import download
+
+    if args[:1] != ["download"] or len(args) > 2:
+        print("usage: ./lotse models download [NAME]", file=sys.stderr)
+        return 2
+    return download(args[1] if len(args) > 1 else settings.DEFAULT_EMBEDDING_MODEL)
+
+
+def _bench(args: list[str]) -> int:
+    from tools import paths
+    from tools.benchmark import benchmark
+
+    parser = argparse.ArgumentParser(prog="./lotse bench")
+    parser.add_argument("--messages", type=int, default=100, help="messages of the single-user run")
+    parser.add_argument("--users", type=int, default=20, help="users of the concurrent run")
+    parser.add_argument("--per-user", type=int, default=15, help="messages each concurrent user sends")
+    parser.add_argument("--skip-training", action="store_true", help="leave out the training measurements")
+    parser.add_argument("--json", type=Path, default=paths.VAR / "bench.json", help="where to write the results")
+    options = parser.parse_args(args)
+    benchmark(sys.stdout, options.json, options.messages, options.users, options.per_user, options.skip_training)
     return 0
 
 
@@ -104,8 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         return _knowledge(rest)
     if command == "eval":
         return _eval(rest)
+    if command == "bench":
+        return _bench(rest)
     if command == "route":
         return _route()
+    if command == "models":
+        return _models(rest)
     parser = argparse.ArgumentParser(prog="./lotse", description=HELP, formatter_class=argparse.RawTextHelpFormatter)
     parser.error(f"unknown command '{command}'")
     return 2

@@ -10,9 +10,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import sys
 import tempfile
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TextIO
 
 import httpx
@@ -25,11 +28,12 @@ from actions import settings
 from actions.knowledge_base import KnowledgeBase
 from actions.knowledge_loader import load_knowledge
 from actions.languages import LANGUAGES
-from actions.retrieval import LexicalRetriever
+from actions.ranking import Ranker
 from actions.routing import Router
+from actions.semantic import NO_MODEL, load_encoder
 from actions.text_normalisation import fold
 from tools import nlu_generator, paths
-from tools.route import route_one
+from tools.route import parse, route_parsed
 from tools.servers import running
 from tools.training import train
 
@@ -57,6 +61,19 @@ def _holdout_training_data(knowledge: KnowledgeBase, held_out: list[Sample], tar
     """A copy of data/ whose generated knowledge questions leave the held-out ones out."""
     shutil.copytree(paths.ROOT / "data", target)
     nlu_generator.write(knowledge, target / "nlu" / paths.GENERATED_NLU.name, set(held_out))
+    return target
+
+
+RASA_INIT_CONFIG = paths.ROOT / "tools" / "baselines" / "rasa_init_config.yml"
+
+
+def rasa_init_training_data(knowledge: KnowledgeBase, held_out: list[Sample], target: Path) -> Path:
+    """The same NLU data for Rasa's default pipeline, with one intent per entry (no rules: NLU only)."""
+    (target / "nlu").mkdir(parents=True)
+    for path in (paths.ROOT / "data" / "nlu").glob("*.yml"):
+        if path != paths.GENERATED_NLU:
+            shutil.copy(path, target / "nlu" / path.name)
+    nlu_generator.write(knowledge, target / "nlu" / "knowledge_entries.yml", set(held_out), intent_per_entry=True)
     return target
 
 
@@ -89,37 +106,86 @@ def _bm25(knowledge: KnowledgeBase) -> Callable[[str], str]:
     return top_entry
 
 
-def evaluate(out: TextIO, json_path: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Configuration:
+    """One way to run Lotse's routing: with an embedding model, or lexical only."""
+
+    label: str
+    model: str
+
+
+CONFIGURATIONS = (
+    Configuration("lotse, lexical only (no model)", NO_MODEL),
+    Configuration("lotse + all-MiniLM-L6-v2 (packaged, English)", "all-MiniLM-L6-v2"),
+    Configuration(f"lotse + {settings.DEFAULT_EMBEDDING_MODEL} (default)", settings.DEFAULT_EMBEDDING_MODEL),
+)
+
+
+def _rasa_init_intents(trained_knowledge: KnowledgeBase, held_out: list[Sample], texts: list[str],
+                       tmp: Path) -> list[str]:
+    """The top intent of Rasa's default pipeline (trained on the same data) for each text."""
+    data = rasa_init_training_data(trained_knowledge, held_out, tmp / "baseline-data")
+    print("Rasa default pipeline baseline: DIET and ResponseSelector, 100 epochs each "
+          "(about 15 minutes on 2 cores, then cached) ...", file=sys.stderr)
+    model = train(data, quiet=True, config=RASA_INIT_CONFIG, nlu_only=True)
+    with running(model, tmp / "baseline-state", with_actions=False) as servers, httpx.Client(timeout=60) as client:
+        return [str((parse(client, servers.rasa_url, text).get("intent") or {}).get("name")) for text in texts]
+
+
+def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> dict[str, Any]:
     """Run every measurement, print tables, write JSON; returns the results."""
     knowledge = load_knowledge(settings.KNOWLEDGE_DIR).knowledge
     trained_knowledge, held_out = split_questions(knowledge)
     integreat = [json.loads(line) for line in INTEGREAT.read_text(encoding="utf-8").splitlines() if line.strip()]
     dev = [row for row in integreat if row["split"] == "dev"]
     emergencies = yaml.safe_load(EMERGENCY_LIST.read_text(encoding="utf-8"))
-    results: dict[str, Any] = {"held_out_questions": len(held_out), "dev_questions": len(dev)}
+    emergency_texts = [m for lang in emergencies for m in emergencies[lang]]
+    own_texts = [q for _, _, q in held_out]
+    dev_texts = [row["text"] for row in dev]
+    all_texts = emergency_texts + dev_texts + own_texts
+    results: dict[str, Any] = {"held_out_questions": len(held_out), "dev_questions": len(dev), "configurations": {}}
 
+    routers: dict[str, Router] = {}
+    for configuration in CONFIGURATIONS:
+        encoder = load_encoder(configuration.model)
+        if configuration.model != NO_MODEL and encoder is None:
+            results["configurations"][configuration.label] = "not measured: model not on this machine"
+            print(f"{configuration.label}: not measured, the model is not on this machine "
+                  f"('./lotse models download' where a model hub is reachable)", file=out)
+            continue
+        started = time.monotonic()
+        routers[configuration.label] = Router(trained_knowledge, Ranker(trained_knowledge, encoder))
+        results["configurations"][configuration.label] = {"build_seconds": round(time.monotonic() - started, 1)}
+
+    decisions: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         model = train(_holdout_training_data(trained_knowledge, held_out, Path(tmp) / "data"), quiet=True)
-        router = Router(trained_knowledge, LexicalRetriever(trained_knowledge))
         with running(model, Path(tmp) / "state", with_actions=False) as servers, \
                 httpx.Client(timeout=30) as client:
-            def lotse(text: str) -> dict[str, Any]:
-                """Exactly what `./lotse route` answers for `text`."""
-                return route_one(router, client, servers.rasa_url, text)
+            parses = [parse(client, servers.rasa_url, text) for text in all_texts]
+        for label, router in routers.items():
+            started = time.monotonic()
+            decisions[label] = [route_parsed(router, text, p) for text, p in zip(all_texts, parses)]
+            results["configurations"][label]["ms_per_message"] = round(
+                1000 * (time.monotonic() - started) / len(all_texts), 2)
+        rasa_init = (_rasa_init_intents(trained_knowledge, held_out, dev_texts + own_texts, Path(tmp))
+                     if with_rasa_baseline else None)
 
-            emergency_hits = [lotse(m)["action"] == "emergency" for lang in emergencies for m in emergencies[lang]]
-            dev_decisions = [lotse(row["text"]) for row in dev]
-            own_decisions = [lotse(q) for _, _, q in held_out]
+    def part(label: str, start: int, count: int) -> list[dict[str, Any]]:
+        return decisions[label][start:start + count]
 
-    # 1. Emergencies first.
-    ordinary = dev_decisions + own_decisions
-    results["emergency"] = {
-        "messages": len(emergency_hits), "recall": _accuracy(emergency_hits),
-        "false_alarm_rate": _accuracy(d["action"] == "emergency" for d in ordinary), "ordinary": len(ordinary),
-    }
-    print(f"Emergency recall: {results['emergency']['recall']:.1f} % of {len(emergency_hits)} messages; "
-          f"false alarms {results['emergency']['false_alarm_rate']:.2f} % of {len(ordinary)} ordinary questions",
-          file=out)
+    n_emergency, n_dev = len(emergency_texts), len(dev_texts)
+    # 1. Emergencies first (the pattern layer is the same in every configuration).
+    results["emergency"] = {}
+    for label in decisions:
+        hits = [d["action"] == "emergency" for d in part(label, 0, n_emergency)]
+        ordinary = part(label, n_emergency, n_dev + len(own_texts))
+        results["emergency"][label] = {
+            "messages": len(hits), "recall": _accuracy(hits), "ordinary": len(ordinary),
+            "false_alarm_rate": _accuracy(d["action"] == "emergency" for d in ordinary)}
+        print(f"Emergency recall ({label}): {results['emergency'][label]['recall']:.1f} % of {len(hits)} messages; "
+              f"false alarms {results['emergency'][label]['false_alarm_rate']:.2f} % of {len(ordinary)} "
+              f"ordinary questions", file=out)
 
     # 2. Integreat dev: category accuracy per language, Lotse vs baselines.
     def category_ok(row: dict[str, Any], category: str | None) -> bool:
@@ -130,42 +196,78 @@ def evaluate(out: TextIO, json_path: Path) -> dict[str, Any]:
     bm25 = _bm25(trained_knowledge)
     category_of = {e.id: e.category for e in knowledge.entries.values()}
     systems: dict[str, list[str | None]] = {
-        "lotse": [d["category"] for d in dev_decisions],
-        "tfidf_lr (trained on integreat train)": [tfidf_integreat(r["text"]) for r in dev],
-        "bm25 over entry questions": [category_of.get(bm25(r["text"])) for r in dev],
+        label: [d["category"] for d in part(label, n_emergency, n_dev)] for label in decisions}
+    baselines: dict[str, list[str | None]] = {
+        "tfidf_lr (trained on integreat train)": [tfidf_integreat(t) for t in dev_texts],
+        "bm25 over entry questions": [category_of.get(bm25(t)) for t in dev_texts],
     }
+    if rasa_init is not None:
+        baselines["rasa init pipeline (entry intents)"] = [
+            category_of.get(intent.removeprefix("entry_")) for intent in rasa_init[:n_dev]]
     dev_langs = sorted({r["lang"] for r in dev}, key=LANGUAGES.index)
-    table: dict[str, dict[str, float]] = {}
-    for name, predictions in systems.items():
-        table[name] = {lang: _accuracy(category_ok(r, p) for r, p in zip(dev, predictions) if r["lang"] == lang)
-                       for lang in dev_langs}
-    by_id: dict[int, set[str | None]] = defaultdict(set)
-    for row, prediction in zip(dev, systems["lotse"]):
-        by_id[row["id"]].add(prediction)
+    table = {name: {lang: _accuracy(category_ok(r, p) for r, p in zip(dev, predictions) if r["lang"] == lang)
+                    for lang in dev_langs} for name, predictions in {**systems, **baselines}.items()}
     results["integreat_dev_category_accuracy"] = table
-    results["integreat_cross_language_consistency"] = _accuracy(len(c) == 1 for c in by_id.values())
-    _print_table(out, "Integreat dev: category accuracy (%)", dev_langs, table)
-    print(f"Cross-language consistency (same category for one question in all languages): "
-          f"{results['integreat_cross_language_consistency']:.1f} %", file=out)
+    results["integreat_cross_language_consistency"] = {}
+    for label in decisions:
+        by_id: dict[int, set[str | None]] = defaultdict(set)
+        for row, prediction in zip(dev, systems[label]):
+            by_id[row["id"]].add(prediction)
+        results["integreat_cross_language_consistency"][label] = _accuracy(len(c) == 1 for c in by_id.values())
+    _print_table(out, "Integreat dev: category accuracy (%), target >= 85 in every language", dev_langs, table)
+    _print_leads(out, table, list(decisions), list(baselines), dev_langs)
+    for label, value in results["integreat_cross_language_consistency"].items():
+        print(f"Cross-language consistency ({label}): {value:.1f} % of questions get one category in all "
+              f"languages", file=out)
 
     # 3. Held-out own questions: entry accuracy per language.
     train_samples = list(trained_knowledge.questions())
     tfidf_entries = _tfidf_lr([q for _, _, q in train_samples], [e for e, _, _ in train_samples])
-    own = {
-        "lotse": [d["entry"] for d in own_decisions],
-        "tfidf_lr (trained on entry questions)": [tfidf_entries(q) for _, _, q in held_out],
-        "bm25 over entry questions": [bm25(q) for _, _, q in held_out],
+    own = {label: [d["entry"] for d in part(label, n_emergency + n_dev, len(own_texts))] for label in decisions}
+    own_baselines: dict[str, list[str | None]] = {
+        "tfidf_lr (trained on entry questions)": [tfidf_entries(q) for q in own_texts],
+        "bm25 over entry questions": [bm25(q) for q in own_texts],
     }
+    if rasa_init is not None:
+        own_baselines["rasa init pipeline (entry intents)"] = [i.removeprefix("entry_") for i in rasa_init[n_dev:]]
     own_table = {name: {lang: _accuracy(p == e for (e, l, _), p in zip(held_out, preds) if l == lang)
-                        for lang in LANGUAGES} for name, preds in own.items()}
+                        for lang in LANGUAGES} for name, preds in {**own, **own_baselines}.items()}
     results["held_out_entry_accuracy"] = own_table
-    results["held_out_lotse_actions"] = dict(Counter(d["action"] for d in own_decisions))
-    _print_table(out, "Held-out own questions: entry accuracy (%)", list(LANGUAGES), own_table)
+    _print_table(out, "Held-out own questions: entry accuracy (%), target >= 90", list(LANGUAGES), own_table)
+    _print_leads(out, own_table, list(decisions), list(own_baselines), list(LANGUAGES))
+    results["held_out_outcomes"] = {}
+    for label in decisions:
+        outcome = _outcomes(part(label, n_emergency + n_dev, len(own_texts)), held_out)
+        results["held_out_outcomes"][label] = outcome
+        print(f"{label}: answered directly {outcome['answered']:.1f} % (precision {outcome['answer_precision']:.1f} %), "
+              f"clarified {outcome['clarified']:.1f} % (right entry among the buttons "
+              f"{outcome['clarify_hit']:.1f} %), no match {outcome['no_match']:.1f} %", file=out)
 
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"\nwritten: {json_path}", file=out)
     return results
+
+
+def _outcomes(decisions: list[dict[str, Any]], held_out: list[Sample]) -> dict[str, float]:
+    """What a user asking the held-out questions gets: direct answers, clarifying buttons, no match."""
+    answered = [d["entry"] == e for d, (e, _, _) in zip(decisions, held_out) if d["action"] == "answer"]
+    clarified = [e in d.get("candidates", ()) for d, (e, _, _) in zip(decisions, held_out) if d["action"] == "clarify"]
+    return {
+        "answered": 100.0 * len(answered) / len(decisions), "answer_precision": _accuracy(answered),
+        "clarified": 100.0 * len(clarified) / len(decisions), "clarify_hit": _accuracy(clarified),
+        "no_match": _accuracy(d["action"] == "handover" for d in decisions),
+    }
+
+
+def _print_leads(out: TextIO, table: dict[str, dict[str, float]], systems: list[str], baselines: list[str],
+                 columns: list[str]) -> None:
+    """How far each Lotse configuration is ahead of the best baseline, per language (negative: behind)."""
+    for system in systems:
+        leads = {c: table[system][c] - max(table[b][c] for b in baselines) for c in columns}
+        verdict = "beats every baseline in every language" if min(leads.values()) > 0 else "does NOT beat all baselines"
+        print(f"{system}: lead over the best baseline " + " ".join(f"{c} {v:+.1f}" for c, v in leads.items())
+              + f" -> {verdict}", file=out)
 
 
 def _print_table(out: TextIO, title: str, columns: list[str], rows: dict[str, dict[str, float]]) -> None:

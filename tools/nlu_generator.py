@@ -8,6 +8,7 @@ volunteer's new entry work after a retrain of the retrievers alone.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 from actions.knowledge_base import KnowledgeBase
@@ -22,23 +23,32 @@ def _example(text: str) -> str:
     return " ".join(text.split())
 
 
-def render(knowledge: KnowledgeBase, holdout: set[tuple[str, str, str]] | None = None) -> str:
-    """The NLU file's text; questions in `holdout` ((entry, lang, text)) are left out for evaluation."""
+def render(knowledge: KnowledgeBase, holdout: set[tuple[str, str, str]] | None = None,
+           intent_per_entry: bool = False) -> str:
+    """The NLU file's text; questions in `holdout` ((entry, lang, text)) are left out for evaluation.
+
+    `intent_per_entry` labels each entry's questions `entry_<id>` instead of `ask_question`:
+    the data of the "Rasa alone" baseline in `./lotse eval`.
+    """
     holdout = holdout or set()
-    lines = [HEADER, 'version: "3.1"', "", "nlu:", "  - intent: ask_question", "    examples: |"]
+    examples: dict[str, list[str]] = defaultdict(list)
     seen: set[str] = set()
     for sample in knowledge.questions():
         example = _example(sample[2])
         if sample in holdout or example.lower() in seen:
             continue
         seen.add(example.lower())
-        lines.append(f"      - {example}")
+        examples[f"entry_{sample[0]}" if intent_per_entry else "ask_question"].append(example)
+    lines = [HEADER, 'version: "3.1"', "", "nlu:"]
+    for intent, texts in examples.items():
+        lines += [f"  - intent: {intent}", "    examples: |", *(f"      - {text}" for text in texts)]
     return "\n".join(lines) + "\n"
 
 
-def write(knowledge: KnowledgeBase, target: Path, holdout: set[tuple[str, str, str]] | None = None) -> bool:
+def write(knowledge: KnowledgeBase, target: Path, holdout: set[tuple[str, str, str]] | None = None,
+          intent_per_entry: bool = False) -> bool:
     """Write the generated file; returns True when its content changed."""
-    text = render(knowledge, holdout)
+    text = render(knowledge, holdout, intent_per_entry)
     if target.exists() and target.read_text(encoding="utf-8") == text:
         return False
     target.parent.mkdir(parents=True, exist_ok=True)

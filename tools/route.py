@@ -15,9 +15,18 @@ import httpx
 from actions.routing import Nlu, Router
 
 
+def parse(client: httpx.Client, rasa_url: str, text: str) -> dict[str, Any]:
+    """Rasa's parse of `text` from the running server ({} for blank text)."""
+    return client.post(f"{rasa_url}/model/parse", json={"text": text}).json() if text.strip() else {}
+
+
 def route_one(router: Router, client: httpx.Client, rasa_url: str, text: str) -> dict[str, Any]:
     """Route one text; the result has the fields of the interface (without id)."""
-    parse = client.post(f"{rasa_url}/model/parse", json={"text": text}).json() if text.strip() else {}
+    return route_parsed(router, text, parse(client, rasa_url, text))
+
+
+def route_parsed(router: Router, text: str, parse: dict[str, Any]) -> dict[str, Any]:
+    """The interface's fields for `text`, given Rasa's parse of it."""
     decision = router.decide(text, Nlu.from_parse(parse))
     return {
         "language": decision.language,
@@ -26,6 +35,8 @@ def route_one(router: Router, client: httpx.Client, rasa_url: str, text: str) ->
         "entry": decision.entry_id,
         "confidence": round(decision.confidence, 4),
         "intent": parse.get("intent", {}).get("name"),
+        # The entries offered as buttons when the action is clarify (what the user can pick from).
+        "candidates": [c.entry_id for c in decision.candidates[:3]] if decision.kind == "clarify" else [],
     }
 
 

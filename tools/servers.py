@@ -35,6 +35,9 @@ class Servers:
 
     rasa_url: str
     actions_url: str | None
+    # Process ids, so measurements (./lotse bench) can read each server's memory and CPU time from /proc.
+    rasa_pid: int | None = None
+    actions_pid: int | None = None
 
     @property
     def webhook(self) -> str:
@@ -106,7 +109,8 @@ def running(model: Path, state_dir: Path, with_actions: bool = True,
                                  "--port", str(port), "--interface", "127.0.0.1"], log, env))
         _wait_until_up(f"{rasa_url}/status", processes[-1], log,
                        lambda r: r.status_code == 200 and bool(r.json().get("model_file")))
-        yield Servers(rasa_url, actions_url)
+        yield Servers(rasa_url, actions_url, rasa_pid=processes[-1].pid,
+                      actions_pid=processes[0].pid if with_actions else None)
     finally:
         for process in reversed(processes):
             _stop(process)

@@ -19,10 +19,13 @@ from actions.knowledge_loader import load_knowledge
 from tools import nlu_generator, paths
 
 
-def training_hash(data_dir: Path) -> str:
+CONFIG = paths.ROOT / "config.yml"
+
+
+def training_hash(data_dir: Path, config: Path = CONFIG) -> str:
     """Hash of every input of `rasa train` (content, not timestamps)."""
     digest = hashlib.sha256()
-    files = [(name, paths.ROOT / name) for name in ("config.yml", "domain.yml", "requirements/bot.lock")]
+    files = [("config.yml", config)] + [(name, paths.ROOT / name) for name in ("domain.yml", "requirements/bot.lock")]
     files += [(str(path.relative_to(data_dir)), path) for path in sorted(data_dir.glob("**/*.yml"))]
     for name, path in files:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -35,23 +38,27 @@ def generate_nlu() -> bool:
     return nlu_generator.write(knowledge, paths.GENERATED_NLU)
 
 
-def train(data_dir: Path | None = None, quiet: bool = False) -> Path:
-    """Return the path of a model trained on `data_dir` (default data/), training if needed."""
+def train(data_dir: Path | None = None, quiet: bool = False, config: Path = CONFIG, nlu_only: bool = False) -> Path:
+    """Return the path of a model trained on `data_dir` (default data/), training if needed.
+
+    `config` and `nlu_only` serve the baselines of `./lotse eval` (Rasa's default pipeline).
+    """
     data_dir = data_dir or paths.ROOT / "data"
     if data_dir == paths.ROOT / "data":
         generate_nlu()
-    model = paths.MODEL_CACHE / f"{training_hash(data_dir)}.tar.gz"
+    model = paths.MODEL_CACHE / f"{training_hash(data_dir, config)}{'-nlu' if nlu_only else ''}.tar.gz"
     if model.exists():
         return model
     paths.MODEL_CACHE.mkdir(parents=True, exist_ok=True)
-    print(f"Training Rasa model from {data_dir} (about a minute) ...", file=sys.stderr)
+    print(f"Training Rasa model from {data_dir} with {config.name} ...", file=sys.stderr)
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as out:
         # Rasa's own output goes to stderr (or is captured): stdout belongs to the command,
         # e.g. the JSON lines of `./lotse route`.
         output = subprocess.PIPE if quiet else sys.stderr
         result = subprocess.run(
-            [str(paths.RASA), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", str(data_dir),
+            [str(paths.RASA), "train", *(["nlu"] if nlu_only else []), "--config", str(config),
+             *(["--nlu"] if nlu_only else ["--domain", "domain.yml", "--data"]), str(data_dir),
              "--out", out, "--fixed-model-name", model.stem.removesuffix(".tar"), "--quiet"],
             cwd=paths.ROOT, stdout=output, stderr=output, text=True, check=False,
             env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
