@@ -7,6 +7,7 @@ whatever intent Rasa predicted.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.messages import messages
 from actions.replies import ReplyBuilder
 from actions.routing import Nlu
-from actions.runtime import router
+from actions.runtime import router, warm_up_in_background
 
 logger = logging.getLogger(__name__)
 
@@ -43,5 +44,9 @@ class ActionReply(Action):
         return events
 
 
-# Build the router while the server starts (the health check waits for this import), not on the first message.
-router()
+# Build the router while the server starts, not on the first message, and only in Sanic's worker
+# (SANIC_WORKER_NAME is set there): the main process only registers the action, so building there
+# would double the memory, and loading an embedding model there fixes multiprocessing's start
+# method to fork before Sanic can spawn its worker.
+if os.environ.get("SANIC_WORKER_NAME"):
+    warm_up_in_background()

@@ -6,6 +6,7 @@ rest is served, so one broken file written by a volunteer cannot take the bot do
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
 
 from actions import settings
@@ -29,9 +30,27 @@ def build_router(knowledge: KnowledgeBase) -> Router:
     return Router(knowledge, Ranker(knowledge, encoder()))
 
 
-@lru_cache(maxsize=1)
+_building = threading.Lock()
+
+
 def router() -> Router:
-    """Load knowledge/ and build the router (cached for the life of the process)."""
+    """Load knowledge/ and build the router once for the life of the process; callers wait while it builds."""
+    with _building:
+        return _load_router()
+
+
+def warm_up_in_background() -> None:
+    """Start building the router now, without holding up the server's start-up.
+
+    Sanic kills a worker that does not report ready within 30 s, and a cold start
+    with an embedding model takes minutes (encoding the knowledge once); a message
+    that arrives before the build is done simply waits for it.
+    """
+    threading.Thread(target=router, name="lotse-warm-up", daemon=True).start()
+
+
+@lru_cache(maxsize=1)
+def _load_router() -> Router:
     result = load_knowledge(settings.KNOWLEDGE_DIR)
     for problem in result.errors:
         logger.warning("knowledge file left out: %s:%s %s", problem.path, problem.line, problem.message)
