@@ -36,9 +36,9 @@ from actions.replies import payload
 from actions.routing import Router
 from actions.semantic import model_dir
 from actions.taxonomy import CATEGORIES
-from tools import nlu_generator, paths
+from tools import paths
 from tools.servers import Servers, running
-from tools.training import train
+from tools.training import train, training_data
 
 TARGET_P95_MS = 150.0  # per-message p95 latency with one user
 TARGET_THROUGHPUT = 30.0  # messages/s with the concurrent users
@@ -333,10 +333,7 @@ def _timed(work: Callable[[], object]) -> float:
 
 def _train_on(knowledge_dir: Path, data_dir: Path) -> None:
     """What `./lotse train` does, into copies: regenerate NLU data from knowledge, train Rasa."""
-    shutil.copytree(paths.ROOT / "data", data_dir)
-    knowledge = load_knowledge(knowledge_dir).knowledge
-    nlu_generator.write(knowledge, data_dir / "nlu" / paths.GENERATED_NLU.name)
-    train(data_dir, quiet=True)
+    train(training_data(load_knowledge(knowledge_dir).knowledge, data_dir), quiet=True)
 
 
 def build_router(knowledge_dir: Path) -> Router:

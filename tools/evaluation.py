@@ -35,7 +35,7 @@ from actions.text_normalisation import fold
 from tools import nlu_generator, paths
 from tools.route import parse, route_parsed
 from tools.servers import running
-from tools.training import train
+from tools.training import train, training_data
 
 INTEGREAT = paths.ROOT.parent / "shared" / "eval" / "integreat_questions.jsonl"
 EMERGENCY_LIST = paths.ROOT / "tests" / "data" / "emergency_messages.yml"
@@ -55,13 +55,6 @@ def split_questions(knowledge: KnowledgeBase) -> tuple[KnowledgeBase, list[Sampl
             held_out += [(entry.id, lang, q) for q in questions[2::HOLDOUT_EVERY]]
         entries[entry.id] = dataclasses.replace(entry, questions=kept)
     return KnowledgeBase(entries, dict(knowledge.services)), held_out
-
-
-def _holdout_training_data(knowledge: KnowledgeBase, held_out: list[Sample], target: Path) -> Path:
-    """A copy of data/ whose generated knowledge questions leave the held-out ones out."""
-    shutil.copytree(paths.ROOT / "data", target)
-    nlu_generator.write(knowledge, target / "nlu" / paths.GENERATED_NLU.name, set(held_out))
-    return target
 
 
 RASA_INIT_CONFIG = paths.ROOT / "tools" / "baselines" / "rasa_init_config.yml"
@@ -159,7 +152,7 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
 
     decisions: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        model = train(_holdout_training_data(trained_knowledge, held_out, Path(tmp) / "data"), quiet=True)
+        model = train(training_data(trained_knowledge, Path(tmp) / "data", set(held_out)), quiet=True)
         with running(model, Path(tmp) / "state", with_actions=False) as servers, \
                 httpx.Client(timeout=30) as client:
             parses = [parse(client, servers.rasa_url, text) for text in all_texts]

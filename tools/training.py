@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from actions import settings
+from actions.knowledge_base import KnowledgeBase
 from actions.knowledge_loader import load_knowledge
 from tools import nlu_generator, paths
 
@@ -30,6 +31,16 @@ def training_hash(data_dir: Path, config: Path = CONFIG) -> str:
     for name, path in files:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def training_data(knowledge: KnowledgeBase, target: Path, holdout: set[tuple[str, str, str]] | None = None) -> Path:
+    """A copy of data/ at `target` whose generated NLU comes from `knowledge` (minus `holdout`).
+
+    For training on other knowledge than knowledge/ (evaluation, benchmarks) without touching data/.
+    """
+    shutil.copytree(paths.ROOT / "data", target)
+    nlu_generator.write(knowledge, target / "nlu" / paths.GENERATED_NLU.name, holdout)
+    return target
 
 
 def generate_nlu() -> bool:
