@@ -1,12 +1,12 @@
 """Rank the knowledge entries for a message, and guess its category.
 
-Three signals are added up per entry (weights tuned on held-out questions, see
-`./lotse eval`):
+Three signals are added up per entry (weights tuned on a held-out fold of the
+entries' questions; `./lotse eval` reports another fold):
 - the margin of a character-n-gram classifier trained on the entries'
   questions, titles and answer sentences (always there, no model needed);
 - the margin of a category classifier (entries' examples plus the Integreat
   questions) for the entry's category, which keeps near-miss entries of the
-  wrong topic down (+1.5 points on held-out questions);
+  wrong topic down (+1.2 points on held-out questions);
 - when an embedding model is on disk, the semantic similarity to the entry's
   texts, centred per message so scores keep one scale with and without a model.
 The category guess is what a question outside all entries still needs: the
@@ -60,7 +60,7 @@ class Weights:
 
 
 class Ranker:
-    """Built once per knowledge version (about 3 s without a model); stateless per message."""
+    """Built once per knowledge version (3-13 s without a model, measured); stateless per message."""
 
     def __init__(self, knowledge: KnowledgeBase, encoder: Encoder | None = None,
                  weights: Weights | None = None) -> None:

@@ -96,7 +96,7 @@ class Decision:
 
 
 class Router:
-    """Decides per message; holds the knowledge and the retriever, nothing per user."""
+    """Decides per message; holds the knowledge and the ranker, nothing per user."""
 
     def __init__(self, knowledge: KnowledgeBase, ranker: Ranker, thresholds: Thresholds | None = None) -> None:
         self.knowledge = knowledge
