@@ -3,8 +3,8 @@
 Writing system first (Arabic script, Cyrillic, Latin), because it is decisive
 even for one word; within a script, letters that only one language uses, then
 py3langid restricted to the candidates of that script. Short or ambiguous
-Latin-script messages ("ok", "kindergeld?") are reported as not confident, so
-the conversation keeps its current language.
+messages ("ok", "kindergeld?", a city name like "Дуйсбург") are reported as not
+confident, so the conversation keeps its current language.
 """
 from __future__ import annotations
 
@@ -90,7 +90,8 @@ def detect(text: str) -> Detection:
         if letters & second_only and not letters & first_only:
             return Detection(second, True)
         lang, _ = _classify(text, [first, second])
-        return Detection(lang, True)
+        # Without a telling letter, one or two words (a city name like "Дуйсбург") cannot switch the language.
+        return Detection(lang, len(text.split()) >= 3)
     if script == "latin":
         words = len(text.split())
         opener = _LATIN_OPENERS.get(" ".join(text.lower().strip(" !.?,").split()))

@@ -19,6 +19,19 @@ NATIVE_NAMES: dict[str, str] = {
     "fr": "Français",
 }
 
+# What German-speaking counsellors call the languages (German texts of a handover).
+GERMAN_NAMES: dict[str, str] = {
+    "de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "uk": "Ukrainisch", "tr": "Türkisch", "ru": "Russisch",
+    "fa": "Persisch/Dari", "fr": "Französisch",
+}
+
+
+def language_names(codes: list[str] | tuple[str, ...], language: str) -> str:
+    """Languages listed for a reader of `language`: German names in German texts, else each in itself."""
+    names = GERMAN_NAMES if language == REFERENCE_LANGUAGE else NATIVE_NAMES
+    return ", ".join(names.get(code, code) for code in codes)
+
+
 # Words by which people ask for a language ("English please", "بالعربية", "auf Deutsch").
 # Matched as whole words in lower-cased text; ordered longest first per language.
 _LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
@@ -50,3 +63,16 @@ def requested_language(text: str) -> str | None:
         if any(re.search(rf"(?<!\w){re.escape(word)}", lowered) for word in words)
     }
     return found.pop() if len(found) == 1 else None
+
+
+# Telegram's language_code is an IETF tag ("de-DE", "pt-br"); Dari speakers' apps may send "prs".
+_CODE_ALIASES: dict[str, str] = {"prs": "fa"}
+
+
+def language_from_code(code: str | None) -> str | None:
+    """The supported language an app's language setting names, e.g. "uk-UA" -> "uk"; None if unsupported."""
+    if not code:
+        return None
+    primary = code.lower().replace("_", "-").split("-")[0]
+    primary = _CODE_ALIASES.get(primary, primary)
+    return primary if primary in LANGUAGES else None

@@ -1,7 +1,7 @@
 """Turn a routing Decision into the messages the user sees.
 
 Each message is a dict for `dispatcher.utter_message`: text, buttons and a
-machine-readable `json_message` (type, entry, category, language) that rich
+machine-readable `json_message` (type, entry, category, language; source for answers) that rich
 clients such as the Telegram gateway use for sources and feedback.
 """
 from __future__ import annotations
@@ -39,6 +39,8 @@ class ReplyBuilder:
         if decision.truncated:
             replies.append(self._message(t("too_long", lang), decision, "fallback"))
         kind = decision.kind
+        if kind == "rated":  # a 👎 from a rich client: recorded for volunteers, nothing to say
+            return replies
         if kind == "emergency":
             replies.append(self._message(t("emergency", lang), decision, "emergency"))
             if decision.entry_id:
@@ -60,15 +62,7 @@ class ReplyBuilder:
             replies.append(self._message(text, decision, "clarify" if kind == "menu" else "fallback",
                                          self._category_buttons(lang)))
         elif kind == "choose_language":
-            buttons = [{"title": NATIVE_NAMES[code], "payload": payload("choose_language", language=code)}
-                       for code in LANGUAGES]
-            replies.append(self._message(t("choose_language", lang), decision, "clarify", buttons))
-        elif kind == "person":
-            entry = self.knowledge.entries.get(last_entry or "")
-            kinds = entry.services if entry else DEFAULT_SERVICE_KINDS
-            services = self._services(kinds, lang)
-            text = f"{t('person_intro', lang)}\n{services}" if services else t("person_none", lang)
-            replies.append(self._message(text, decision, "handover", [self._topics_button(lang)]))
+            replies.append(self._message(t("choose_language", lang), decision, "clarify", self._language_buttons()))
         elif kind == "no_match":
             # The guessed category's topics are the nearest way on; a person is always offered.
             category_button = ([self._category_button(decision.category, lang)]
@@ -79,6 +73,12 @@ class ReplyBuilder:
         elif kind == "invalid":
             replies.append(self._message(t("invalid_input", lang), decision, "fallback",
                                          [self._topics_button(lang)]))
+        elif kind == "start":
+            replies.append(self._message(t("greeting", lang), decision, "clarify",
+                                         self._language_buttons() + [self._topics_button(lang)]))
+        elif kind == "about":
+            replies.append(self._message(t("about", lang), decision, "answer",
+                                         [self._topics_button(lang), self._person_button(lang)]))
         elif kind == "greet":
             buttons = [self._topics_button(lang), self._language_button(lang), self._person_button(lang)]
             replies.append(self._message(t("greeting", lang), decision, "answer", buttons))
@@ -124,6 +124,8 @@ class ReplyBuilder:
             "category": entry.category if entry else decision.category,
             "language": decision.language,
         }
+        if entry:
+            custom["source"] = entry.sources[0]  # rich clients show it as a link button
         return {"text": text, "buttons": buttons or [], "json_message": custom}
 
     def _entry_button(self, entry_id: str, lang: str) -> dict[str, str]:
@@ -141,6 +143,9 @@ class ReplyBuilder:
 
     def _person_button(self, lang: str) -> dict[str, str]:
         return {"title": self.messages.text("button_person", lang), "payload": payload("talk_to_person")}
+
+    def _language_buttons(self) -> list[dict[str, str]]:
+        return [{"title": NATIVE_NAMES[code], "payload": payload("choose_language", language=code)} for code in LANGUAGES]
 
     def _language_button(self, lang: str) -> dict[str, str]:
         return {"title": self.messages.text("button_language", lang), "payload": payload("choose_language")}

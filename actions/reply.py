@@ -7,19 +7,28 @@ whatever intent Rasa predicted.
 from __future__ import annotations
 
 import logging
-import os
+import multiprocessing
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from sqlalchemy.exc import SQLAlchemyError
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import settings
+from actions.handover_flow import HandoverFlow
+from actions.inbox import open_inbox
+from actions.languages import language_from_code
 from actions.messages import messages
 from actions.replies import ReplyBuilder
-from actions.routing import Nlu
+from actions.routing import Decision, Nlu
 from actions.runtime import router, warm_up_in_background
 
 logger = logging.getLogger(__name__)
+# Decisions about a question the person typed: its text may become part of a handover summary.
+QUESTION_KINDS = frozenset({"answer", "clarify", "no_match", "emergency"})
+# Rasa's out_of_scope confidence below which a message may still be a question the knowledge lacks.
+OUT_OF_SCOPE_SURE = 0.8
 
 
 class ActionReply(Action):
@@ -30,23 +39,90 @@ class ActionReply(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        warm_up_in_background()  # no-op once started; starts the live reload where the import did not
         message = tracker.latest_message or {}
-        decision = router().decide(message.get("text") or "", Nlu.from_parse(message), tracker.get_slot("language"))
+        # The app's language setting (sent by the Telegram gateway) is the first guess; the text decides
+        # when it clearly disagrees (Router._language switches only on a confident detection).
+        metadata = message.get("metadata") or {}
+        current = tracker.get_slot("language") or language_from_code(metadata.get("language_code"))
+        decision = router().decide(message.get("text") or "", Nlu.from_parse(message), current)
         # Routing outcome only; message text is never logged at INFO.
         logger.info("reply kind=%s language=%s entry=%s confidence=%.2f", decision.kind, decision.language,
                     decision.entry_id, decision.confidence)
-        builder = ReplyBuilder(router().knowledge, messages())
-        for reply in builder.build(decision, last_entry=tracker.get_slot("last_entry")):
+        flow = HandoverFlow(router().knowledge, messages())
+        handover = self._handover(flow, tracker, decision, message)
+        if handover is not None:
+            replies, handover = flow.step(handover, decision.language, tuple(metadata.get("warm_services") or ()))
+        else:
+            replies = ReplyBuilder(router().knowledge, messages()).build(decision, last_entry=tracker.get_slot("last_entry"))
+        for reply in replies:
             dispatcher.utter_message(**reply)
-        events: list[EventType] = [SlotSet("language", decision.language)]
+        slots: dict[str, Any] = {"language": decision.language, "handover": handover,
+                                 "open_clarify": self._keep_unanswered(tracker, decision, message)}
         if decision.kind in ("answer", "emergency") and decision.entry_id:
-            events.append(SlotSet("last_entry", decision.entry_id))
-        return events
+            slots["last_entry"] = decision.entry_id
+        text = message.get("text") or ""
+        if decision.kind in QUESTION_KINDS and not text.startswith("/"):
+            slots["last_question"] = text[: settings.MAX_ROUTED_CHARS]
+        # Only changes become events: every event is stored, and Rasa reloads and replays them all on each
+        # message, so unchanged slots would make every later message slower (measured in ./lotse bench).
+        return [SlotSet(name, value) for name, value in slots.items() if tracker.get_slot(name) != value]
+
+    @staticmethod
+    def _keep_unanswered(tracker: Tracker, decision: Decision, message: dict[str, Any]) -> dict[str, Any] | None:
+        """Put what the bot could not answer into the volunteers' inbox; returns the new open clarify question.
+
+        Kept: no-match, out-of-scope with low confidence, a clarify question the person did not
+        resolve with one of its buttons, and the question behind an answer rated 👎.
+        """
+        text = message.get("text") or ""
+        typed = not text.startswith("/")
+        candidates = [c.entry_id for c in decision.candidates[:3]]
+        open_clarify = tracker.get_slot("open_clarify")
+        kept: list[tuple[str, str, str, list[str]]] = []
+        if typed and decision.kind == "no_match":
+            kept.append((text, decision.language, "no_match", candidates))
+        if typed and decision.kind == "out_of_scope" and decision.confidence < OUT_OF_SCOPE_SURE:
+            kept.append((text, decision.language, "out_of_scope_low_confidence", candidates))
+        if isinstance(open_clarify, dict) and Nlu.from_parse(message).intent != "choose_entry":
+            kept.append((open_clarify["text"], open_clarify["language"], "clarify_abandoned",
+                         open_clarify["candidates"]))
+        if decision.kind == "rated" and tracker.get_slot("last_question"):
+            kept.append((tracker.get_slot("last_question"), decision.language, "rated_unhelpful",
+                         [decision.entry_id or ""]))
+        try:
+            for item in kept:
+                open_inbox().record(*item)
+        except SQLAlchemyError as error:  # the answer matters more than the inbox
+            logger.warning("inbox not written: %s", type(error).__name__)
+        if typed and decision.kind == "clarify":
+            return {"text": text[: settings.MAX_ROUTED_CHARS], "language": decision.language, "candidates": candidates}
+        return None
+
+    @staticmethod
+    def _handover(flow: HandoverFlow, tracker: Tracker, decision: Decision,
+                  message: dict[str, Any]) -> dict[str, Any] | None:
+        """The handover state after this message, or None when no handover is under way."""
+        state = tracker.get_slot("handover")
+        if decision.kind == "emergency":
+            return None
+        if decision.kind == "person" or (decision.kind == "handover_step" and not isinstance(state, dict)):
+            state = flow.start(tracker.get_slot("last_entry"), tracker.get_slot("last_question"))
+        if decision.kind == "handover_step":
+            entities = Nlu.from_parse(message).entities
+            state = flow.update(state, entities)
+            return flow.choose(state, entities["service"]) if entities.get("service") else state
+        if decision.kind == "person":
+            return state
+        text = message.get("text") or ""
+        if isinstance(state, dict) and flow.waits_for_place(state) and not text.startswith("/"):
+            return flow.place_from_text(state, text, decision.language)  # None: they asked something else
+        return None
 
 
-# Build the router while the server starts, not on the first message, and only in Sanic's worker
-# (SANIC_WORKER_NAME is set there): the main process only registers the action, so building there
-# would double the memory, and loading an embedding model there fixes multiprocessing's start
-# method to fork before Sanic can spawn its worker.
-if os.environ.get("SANIC_WORKER_NAME"):
+# Build the router while the server starts, not on the first message, and only in Sanic's worker process:
+# the main process only registers the action (building there would double the memory, and loading an
+# embedding model there fixes multiprocessing's start method to fork before Sanic can spawn its worker).
+# The worker imports this module while unpickling the action, after multiprocessing has named the process.
+if multiprocessing.current_process().name != "MainProcess":
     warm_up_in_background()

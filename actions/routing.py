@@ -21,8 +21,10 @@ from actions.text_normalisation import clean, has_words
 
 # Slash commands people type (and Telegram's menu sends), mapped to the intents they mean.
 COMMAND_INTENTS: dict[str, str] = {
-    "/start": "greet", "/language": "choose_language", "/help": "help", "/menu": "help", "/person": "talk_to_person",
+    "/start": "start", "/language": "choose_language", "/help": "about", "/menu": "help", "/person": "talk_to_person",
 }
+# Commands with a reply of their own: /start greets and offers the languages, /help says what Lotse can and cannot do.
+COMMAND_KINDS = frozenset({"start", "about"})
 CHAT_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge"})
 DEFAULT_LANGUAGE = "en"
 
@@ -37,9 +39,12 @@ ROUTE_ACTIONS: dict[str, str] = {
     "invalid": "clarify",
     "no_match": "handover",
     "person": "handover",
+    "handover_step": "handover",
+    "rated": "clarify",
     "out_of_scope": "out_of_scope",
     **{intent: "clarify" for intent in CHAT_INTENTS},
     "language_set": "clarify",
+    **{kind: "clarify" for kind in COMMAND_KINDS},
 }
 
 
@@ -156,6 +161,10 @@ class Router:
         # Buttons carry ids: they are exact, no guessing needed.
         if nlu.intent == "choose_entry" and nlu.entities.get("entry") in self.knowledge.entries:
             return decision("answer", nlu.entities["entry"], confidence=1.0)
+        if nlu.intent == "handover" and not typed:
+            return decision("handover_step", confidence=1.0)
+        if nlu.intent == "rate" and not typed:
+            return decision("rated", entry_id=nlu.entities.get("entry"), confidence=1.0)
         if nlu.intent == "choose_category" and nlu.entities.get("category") in CATEGORIES:
             return decision("category_menu", category=nlu.entities["category"], confidence=1.0)
         confident_intent = nlu.confidence >= t.intent and top_score < t.strong
@@ -167,6 +176,8 @@ class Router:
         if nlu.intent == "help" and confident_intent:
             return decision("menu", confidence=nlu.confidence)
 
+        if nlu.intent in COMMAND_KINDS and command:
+            return decision(nlu.intent, confidence=1.0)
         if nlu.intent in CHAT_INTENTS and confident_intent:
             return decision(nlu.intent, confidence=nlu.confidence)
         if nlu.intent == "talk_to_person" and nlu.confidence >= t.intent:

@@ -1,13 +1,18 @@
-"""The process-wide knowledge, ranker and router, built once at start-up.
+"""The process-wide knowledge, ranker and router: built at start-up, rebuilt in place when knowledge/ changes.
 
 Knowledge problems are logged (file and line, never user text) and the valid
-rest is served, so one broken file written by a volunteer cannot take the bot down.
+rest is served, so one broken file written by a volunteer cannot take the bot
+down. A rebuild happens beside the running router, which keeps answering until
+the new one replaces it in one assignment: no downtime.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+import time
 from functools import lru_cache
+from pathlib import Path
 
 from actions import settings
 from actions.knowledge_base import KnowledgeBase
@@ -30,31 +35,77 @@ def build_router(knowledge: KnowledgeBase) -> Router:
     return Router(knowledge, Ranker(knowledge, encoder()))
 
 
-_building = threading.Lock()
+def knowledge_fingerprint(directory: Path) -> str:
+    """Changes whenever a YAML file under `directory` is added, removed or written."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("**/*.yml")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(directory)}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    return digest.hexdigest()
+
+
+_first_build = threading.Lock()
+_current: tuple[Router, str] | None = None
 
 
 def router() -> Router:
-    """Load knowledge/ and build the router once for the life of the process; callers wait while it builds."""
-    with _building:
-        return _load_router()
+    """The current router; the first call builds it (callers wait), later calls never wait for a rebuild."""
+    global _current
+    if _current is None:
+        with _first_build:
+            if _current is None:
+                _current = _build()
+    return _current[0]
+
+
+def reload_if_changed() -> bool:
+    """Rebuild the router if knowledge/ changed since the last build; True if it did."""
+    global _current
+    fingerprint = knowledge_fingerprint(settings.KNOWLEDGE_DIR)
+    if _current is not None and _current[1] == fingerprint:
+        return False
+    start = time.monotonic()
+    rebuilt = _build()
+    _current = rebuilt  # one assignment: messages use the old router until here, the new one after
+    logger.info("knowledge reloaded in %.1f s", time.monotonic() - start)
+    return True
+
+
+_watching = threading.Event()
 
 
 def warm_up_in_background() -> None:
-    """Start building the router now, without holding up the server's start-up.
+    """Build the router now, then keep watching knowledge/ and rebuild on changes (live reload).
 
-    Sanic kills a worker that does not report ready within 30 s, and a cold start
-    with an embedding model takes minutes (encoding the knowledge once); a message
-    that arrives before the build is done simply waits for it.
+    Once per process (later calls return at once). Without holding up the
+    server's start-up: Sanic kills a worker that does not report ready within
+    30 s, and a cold start with an embedding model takes minutes (encoding the
+    knowledge once); a message that arrives before the first build simply waits.
     """
-    threading.Thread(target=router, name="lotse-warm-up", daemon=True).start()
+    with _first_build:
+        if _watching.is_set():
+            return
+        _watching.set()
+
+    def work() -> None:
+        router()
+        while True:
+            time.sleep(settings.RELOAD_POLL_SECONDS)
+            try:
+                reload_if_changed()
+            except Exception as error:  # noqa: BLE001 - a failed rebuild must not stop the watching
+                logger.error("knowledge reload failed (%s); still serving the previous knowledge",
+                             type(error).__name__)
+
+    threading.Thread(target=work, name="lotse-knowledge", daemon=True).start()
 
 
-@lru_cache(maxsize=1)
-def _load_router() -> Router:
+def _build() -> tuple[Router, str]:
+    fingerprint = knowledge_fingerprint(settings.KNOWLEDGE_DIR)
     result = load_knowledge(settings.KNOWLEDGE_DIR)
     for problem in result.errors:
         logger.warning("knowledge file left out: %s:%s %s", problem.path, problem.line, problem.message)
     built = build_router(result.knowledge)
     logger.info("knowledge loaded: %d entries, %d services, routing: %s",
                 len(result.knowledge.entries), len(result.knowledge.services), built.ranker.mode)
-    return built
+    return built, fingerprint

@@ -29,3 +29,16 @@ EMBEDDING_MODEL = os.environ.get("LOTSE_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODE
 
 # Messages longer than this are cut before routing (the user is told so).
 MAX_ROUTED_CHARS = 1000
+
+# Closed handover cases (with the chat id needed to deliver a counsellor's answer) are deleted this
+# many days after closing by `./lotse cleanup`; the consent text names the same number.
+HANDOVER_RETENTION_DAYS = int(os.environ.get("LOTSE_HANDOVER_RETENTION_DAYS", "90"))
+
+# The project's own database (Telegram feedback, handover cases, the unanswered-questions inbox):
+# SQLite in the data folder by default, PostgreSQL in production (postgresql+psycopg://...).
+DATABASE_URL = os.environ.get("LOTSE_DATABASE_URL", f"sqlite:///{DATA_DIR / 'lotse.db'}")
+# Anonymised unanswered questions are kept this long for volunteers (`./lotse cleanup` deletes older ones).
+INBOX_RETENTION_DAYS = int(os.environ.get("LOTSE_INBOX_RETENTION_DAYS", "90"))
+
+# How often the action server looks for changed knowledge files (live reload).
+RELOAD_POLL_SECONDS = float(os.environ.get("LOTSE_RELOAD_POLL_SECONDS", "5"))

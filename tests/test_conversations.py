@@ -17,7 +17,9 @@ def test_greeting_in_german_offers_topics_language_and_a_person(user: Conversati
 def test_knowledge_answer_in_english_has_source_services_and_payload(user: Conversation) -> None:
     replies = user("how do i register my address after moving in")
     payload = customs(replies)[0]
+    source = payload.pop("source")
     assert payload == {"type": "answer", "entry": "anmeldung", "category": "offices", "language": "en"}
+    assert source.startswith("https://") and source in texts(replies)
     text = texts(replies)
     assert "Source: https://" in text
     assert "mbeon" in text  # the matching nationwide service (kind mbe) is offered after the answer
@@ -40,7 +42,7 @@ def test_switching_language_by_words_and_by_button(user: Conversation, servers: 
     assert "Türkçe" in texts(replies)
     # the choice sticks for short messages that do not show a language
     assert customs(user("kindergeld?"))[0] == {"type": "answer", "entry": "kindergeld", "category": "benefits",
-                                                "language": "tr"}
+                                                "language": "tr", "source": "https://www.arbeitsagentur.de/familie-und-kinder"}
     tracker = httpx.get(f"{servers.rasa_url}/conversations/{user.sender}/tracker").json()  # type: ignore[attr-defined]
     assert tracker["slots"]["language"] == "tr" and tracker["slots"]["last_entry"] == "kindergeld"
 
@@ -93,11 +95,29 @@ def test_garbage_input_gets_a_polite_answer_and_the_conversation_goes_on(user: C
     assert customs(user("kindergeld beantragen wie"))[-1]["entry"] == "kindergeld"
 
 
-def test_talking_to_a_person_lists_services_of_the_last_topic(user: Conversation) -> None:
+def test_talking_to_a_person_asks_what_matching_needs_then_proposes(user: Conversation) -> None:
     user("I want to extend my residence permit, it expires next month")
     replies = user("/talk_to_person")
-    assert customs(replies)[0]["type"] == "handover"
-    assert "mbeon" in texts(replies)
+    assert customs(replies)[0]["step"] == "languages"  # German is not assumed
+    assert {'/handover{"languages":"en"}', '/handover{"languages":"en+de"}'} <= {b["payload"] for b in buttons(replies)}
+    assert customs(user('/handover{"languages":"en+de"}'))[0]["step"] == "city"
+    assert customs(user("I live in 47051"))[0]["step"] == "age"  # a typed postcode names the city
+    replies = user('/handover{"age":"adult"}')
+    proposal = customs(replies)[0]
+    assert proposal["step"] == "proposal" and 1 <= len(proposal["services"]) <= 3
+    assert any(service.endswith("duisburg") for service in proposal["services"])
+    text = texts(replies)
+    assert "sample entry, not yet verified" in text  # the Duisburg services are sample data
+    # No warm channel over REST: contact details and what to say in German, with the meaning in English
+    assert "«Guten Tag, ich habe eine Frage zum Thema" in text and "(Hello, I have a question about" in text
+    assert not any(b["payload"].startswith('/handover{"service"') for b in buttons(replies))
+
+
+def test_a_new_question_during_the_handover_questions_is_answered(user: Conversation) -> None:
+    user("/talk_to_person")
+    user('/handover{"languages":"en"}')
+    replies = user("how do i register my address")
+    assert customs(replies)[0]["entry"] == "anmeldung"
 
 
 def test_category_and_entry_buttons_lead_to_an_answer(user: Conversation) -> None:

@@ -37,7 +37,7 @@ from actions.routing import Router
 from actions.semantic import model_dir
 from actions.taxonomy import CATEGORIES
 from tools import paths
-from tools.servers import Servers, running
+from tools.servers import Servers, rasa_workers, running
 from tools.training import train, training_data
 
 TARGET_P95_MS = 150.0  # per-message p95 latency with one user
@@ -453,7 +453,7 @@ def _target_rows(results: list[Target], serving: Serving) -> list[str]:
 def report(results: dict[str, Any], serving: Serving, training: Training | None, checked: list[Target]) -> str:
     load = " / ".join(f"{v:.2f}" for v in results["loadavg_at_start"])
     lines = [f"Lotse benchmark ({os.cpu_count()} CPUs, load average at start {load}, "
-             f"routing {results['routing']})", ""]
+             f"routing {results['routing']}, {results['rasa_workers']} Rasa worker(s))", ""]
     for block in (_load_rows(serving), _resource_rows(serving), _training_rows(training),
                   _target_rows(checked, serving)):
         lines += block + [""]
@@ -464,7 +464,7 @@ def benchmark(out: TextIO, json_path: Path, messages: int = 100, users: int = 20
               skip_training: bool = False) -> dict[str, Any]:
     """Measure serving against the current model, then (unless skipped) training; print and write JSON."""
     results: dict[str, Any] = {"loadavg_at_start": list(os.getloadavg()), "cpus": os.cpu_count(), "seed": SEED,
-                               "routing": routing_mode()}
+                               "routing": routing_mode(), "rasa_workers": rasa_workers(dict(os.environ))}
     knowledge = load_knowledge(settings.KNOWLEDGE_DIR).knowledge
     model = train()
     with tempfile.TemporaryDirectory() as state, running(model, Path(state)) as servers:

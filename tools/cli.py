@@ -2,22 +2,32 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 HELP = """\
 Lotse – a multilingual first-contact chatbot for newcomers in Germany.
 
 commands:
-  run                 set up, train if needed, start both servers and chat in this terminal
-                      (with TELEGRAM_BOT_TOKEN set: serve Telegram instead)
+  run                 set up, train if needed, start both servers and the volunteers' editor, and chat
+                      in this terminal (with TELEGRAM_BOT_TOKEN set: serve Telegram instead)
   shell               like run, but shows the routing payload of every answer
   test [PYTEST ARGS]  set up, then run the whole test suite (e.g. ./lotse test -k emergency)
   train               rebuild NLU data from knowledge/ and train Rasa's model if anything changed
   knowledge check     validate knowledge/: every problem with file, line and fix
+  knowledge status [--json PATH]
+                      translations per entry and language (present, missing, stale), totals per language
+  knowledge new ID --category CATEGORY
+                      start knowledge/entries/CATEGORY/ID.yml with every TODO to fill in marked
+  knowledge export PATH
+                      all entries in all languages as a sheet for translators (.xlsx or .csv)
+  knowledge import PATH
+                      write an edited sheet back to knowledge/: only changed values, all or nothing
   eval [--json PATH] [--no-rasa-baseline]
                       measure routing: emergency recall, category accuracy (Integreat dev),
                       entry accuracy on held-out questions, against baselines (the Rasa default
@@ -29,6 +39,12 @@ commands:
   models download [NAME]
                       put a sentence-embedding model (default: the multilingual production model)
                       into the local cache; needs the internet, the bot itself never downloads
+  cleanup             delete handover cases closed more than LOTSE_HANDOVER_RETENTION_DAYS (90) days ago
+                      and inbox messages older than LOTSE_INBOX_RETENTION_DAYS (90); run it daily from cron
+  editor add-volunteer NAME | remove-volunteer NAME | volunteers
+                      give a volunteer a personal code for the editor (started by run), or take it back
+  reload              bring knowledge changes into the bot started by `./lotse run`: retrain Rasa if its
+                      training data changed and hot-swap the model (the action server reloads by itself)
   lock                re-resolve requirements/*.in into the pinned requirements/*.lock
 """
 
@@ -44,15 +60,58 @@ def _chat(debug: bool) -> int:
     from tools.chat import chat
     from tools.servers import running
 
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
-        print("TELEGRAM_BOT_TOKEN is set, but the Telegram channel is not available yet in this version. "
-              "Unset it to chat in the terminal.", file=sys.stderr)
-        return 2
     model = _model()
-    print("Starting the action server and the Rasa server ...", file=sys.stderr)
-    with running(model, paths.VAR) as servers:
+    telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN"))
+    print(f"Starting the action server, the Rasa server{', the Telegram gateway' if telegram else ''} "
+          "and the volunteers' editor ...", file=sys.stderr)
+    with running(model, paths.VAR) as servers, _editor(servers.rasa_url):
+        if telegram:
+            from gateway.__main__ import main as gateway
+
+            os.environ.update(servers.gateway_env())
+            return gateway()
         chat(servers, debug=debug)
     return 0
+
+
+@contextlib.contextmanager
+def _editor(rasa_url: str) -> Iterator[None]:
+    """The volunteers' editor beside the bot; its saves reach the running bot (live reload)."""
+    from editor.settings import from_environment
+    from tools import paths
+    from tools.servers import spawn, stop
+
+    settings = from_environment()
+    process = spawn([str(paths.ACTIONS_PYTHON), "-m", "editor"], paths.VAR / "editor.log",
+                    {**os.environ, "LOTSE_RASA_URL": rasa_url})
+    print(f"Editor for volunteers: http://{settings.host}:{settings.port}{settings.base_path}/ "
+          "(add a volunteer with ./lotse editor add-volunteer NAME)", file=sys.stderr)
+    try:
+        yield
+    finally:
+        stop(process)
+
+
+def _editor_admin(args: list[str]) -> int:
+    from editor.settings import from_environment
+    from editor.tokens import add_volunteer, remove_volunteer, volunteers
+
+    tokens_file = from_environment().tokens_file
+    if args[:1] == ["add-volunteer"] and len(args) == 2:
+        token = add_volunteer(tokens_file, args[1])
+        print(f"Personal code for {args[1]} (shown only now; give it to them privately):\n{token}")
+        return 0
+    if args[:1] == ["remove-volunteer"] and len(args) == 2:
+        if remove_volunteer(tokens_file, args[1]):
+            print(f"{args[1]} can no longer sign in.")
+            return 0
+        print(f"No volunteer named {args[1]!r}.", file=sys.stderr)
+        return 1
+    if args == ["volunteers"]:
+        print("\n".join(volunteers(tokens_file)) or "(none yet)")
+        return 0
+    print("usage: ./lotse editor add-volunteer NAME | remove-volunteer NAME | volunteers", file=sys.stderr)
+    return 2
 
 
 def _route() -> int:
@@ -103,6 +162,47 @@ def _bench(args: list[str]) -> int:
     return 0
 
 
+def _cleanup() -> int:
+    import datetime as dt
+
+    from actions import settings
+    from actions.inbox import open_inbox
+    from gateway.cases import CaseStore
+    from gateway.database import connect, utcnow
+    from gateway.settings import database_url
+
+    cutoff = utcnow() - dt.timedelta(days=settings.HANDOVER_RETENTION_DAYS)
+    deleted = CaseStore(connect(database_url())).delete_closed_before(cutoff)
+    print(f"deleted {deleted} handover case(s) closed before {cutoff:%Y-%m-%d} "
+          f"(retention {settings.HANDOVER_RETENTION_DAYS} days)")
+    inbox_cutoff = utcnow() - dt.timedelta(days=settings.INBOX_RETENTION_DAYS)
+    dropped = open_inbox(database_url()).delete_older_than(inbox_cutoff)
+    print(f"deleted {dropped} inbox message(s) older than {inbox_cutoff:%Y-%m-%d} "
+          f"(retention {settings.INBOX_RETENTION_DAYS} days)")
+    return 0
+
+
+def _reload() -> int:
+    import httpx
+
+    from tools import paths
+    from tools.reload import reload_rasa, running_rasa_url
+
+    rasa_url = running_rasa_url(paths.VAR)
+    if rasa_url is None:
+        print("No running bot found (start it with ./lotse run).", file=sys.stderr)
+        return 1
+    try:
+        result = reload_rasa(rasa_url)
+    except httpx.HTTPError as error:
+        print(f"The running Rasa server at {rasa_url} did not take the new model ({error}).", file=sys.stderr)
+        return 1
+    print(f"{'loaded new model ' + result.model if result.swapped else 'Rasa model unchanged'} "
+          f"in {result.seconds:.0f} s; the action server picks up knowledge changes within "
+          f"LOTSE_RELOAD_POLL_SECONDS (5 s)")
+    return 0
+
+
 def _test(args: list[str]) -> int:
     from tools import paths
 
@@ -112,12 +212,36 @@ def _test(args: list[str]) -> int:
 
 def _knowledge(args: list[str]) -> int:
     from actions import settings
-    from tools.knowledge_check import report
 
-    if args[:1] != ["check"]:
-        print("usage: ./lotse knowledge check", file=sys.stderr)
-        return 2
-    return report(settings.KNOWLEDGE_DIR, settings.LOCALES_DIR, sys.stdout)
+    parser = argparse.ArgumentParser(prog="./lotse knowledge")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("check", help="validate knowledge/: every problem with file, line and fix")
+    status_command = commands.add_parser("status", help="translations per entry and language: present, missing, stale")
+    status_command.add_argument("--json", type=Path, help="also write the table as JSON to this file")
+    new_command = commands.add_parser("new", help="start a new entry file with every TODO to fill in marked")
+    new_command.add_argument("entry_id", help="a-z, 0-9 and _; also the file name")
+    new_command.add_argument("--category", required=True, help="a category id of ../shared/taxonomy.md")
+    commands.add_parser("export", help="all entries in all languages as a sheet for translators").add_argument(
+        "path", type=Path, help="a .xlsx or .csv file to write")
+    commands.add_parser("import", help="write an edited sheet back: only changed values, all or nothing").add_argument(
+        "path", type=Path, help="the .xlsx or .csv file from export, edited")
+    options = parser.parse_args(args)
+    if options.command == "check":
+        from tools.knowledge_check import report
+
+        return report(settings.KNOWLEDGE_DIR, settings.LOCALES_DIR, sys.stdout)
+    if options.command == "status":
+        from tools.knowledge_status import status
+
+        return status(settings.KNOWLEDGE_DIR, sys.stdout, options.json)
+    if options.command == "new":
+        from tools.knowledge_scaffold import new_entry
+
+        return new_entry(settings.KNOWLEDGE_DIR, options.entry_id, options.category, sys.stdout)
+    from tools.knowledge_spreadsheet import export_sheet, import_sheet
+
+    transfer = export_sheet if options.command == "export" else import_sheet
+    return transfer(settings.KNOWLEDGE_DIR, options.path, sys.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,6 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         return _route()
     if command == "models":
         return _models(rest)
+    if command == "cleanup":
+        return _cleanup()
+    if command == "reload":
+        return _reload()
+    if command == "editor":
+        return _editor_admin(rest)
     parser = argparse.ArgumentParser(prog="./lotse", description=HELP, formatter_class=argparse.RawTextHelpFormatter)
     parser.error(f"unknown command '{command}'")
     return 2

@@ -13,11 +13,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlparse
 
 import httpx
 import yaml
 
 from tools import paths
+from tools.reload import write_servers_file
 
 STARTUP_TIMEOUT_S = 240
 
@@ -38,10 +40,16 @@ class Servers:
     # Process ids, so measurements (./lotse bench) can read each server's memory and CPU time from /proc.
     rasa_pid: int | None = None
     actions_pid: int | None = None
+    # Rasa's SQLite tracker store: the Telegram gateway deletes a chat's conversation there (/delete).
+    tracker_db: Path | None = None
 
     @property
     def webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def gateway_env(self) -> dict[str, str]:
+        """Environment that points the Telegram gateway (`python -m gateway`) at these servers."""
+        return {"LOTSE_RASA_URL": self.rasa_url, "LOTSE_TRACKER_DB_URL": f"sqlite:///{self.tracker_db}"}
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, ready: callable) -> None:  # type: ignore[valid-type]
@@ -57,14 +65,16 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, ready:
     raise RuntimeError(f"{url} did not come up within {STARTUP_TIMEOUT_S} s; see {log}")
 
 
-def _spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start a server process in the project folder, its output in `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         return subprocess.Popen(command, cwd=paths.ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a server process, killing it if it does not exit within 15 s."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -74,11 +84,24 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _write_endpoints(state_dir: Path, actions_url: str | None, tracker_db: Path) -> Path:
-    """endpoints.yml with this run's action-server address and SQLite tracker file."""
+def rasa_workers(env: dict[str, str]) -> int:
+    """Rasa server processes: LOTSE_RASA_WORKERS (default 1; more need the Redis lock store)."""
+    return max(1, int(env.get("LOTSE_RASA_WORKERS", "1")))
+
+
+def _write_endpoints(state_dir: Path, actions_url: str | None, tracker_db: Path, env: dict[str, str]) -> Path:
+    """endpoints.yml with this run's action-server address and SQLite tracker file.
+
+    With several Rasa workers, one conversation's messages must still be handled one at a time across
+    processes: Rasa then needs a shared lock store, Redis (LOTSE_REDIS_URL, default 127.0.0.1:6379 db 1).
+    """
     endpoints = yaml.safe_load((paths.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"{actions_url or 'http://127.0.0.1:9'}/webhook"
     endpoints["tracker_store"]["db"] = str(tracker_db)
+    if rasa_workers(env) > 1:
+        redis = urlparse(env.get("LOTSE_REDIS_URL", "redis://127.0.0.1:6379/1"))
+        endpoints["lock_store"] = {"type": "redis", "url": redis.hostname, "port": redis.port or 6379,
+                                   "db": int(redis.path.strip("/") or 1)}
     target = state_dir / "endpoints.yml"
     target.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return target
@@ -97,20 +120,23 @@ def running(model: Path, state_dir: Path, with_actions: bool = True,
             port = free_port()
             actions_url = f"http://127.0.0.1:{port}"
             log = state_dir / "actions.log"
-            processes.append(_spawn([str(paths.ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions.reply",
+            processes.append(spawn([str(paths.ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions.reply",
                                      "--port", str(port)], log, env))
             _wait_until_up(f"{actions_url}/health", processes[-1], log, lambda r: r.status_code == 200)
-        endpoints = _write_endpoints(state_dir, actions_url, state_dir / "tracker.db")
+        tracker_db = state_dir / "tracker.db"
+        endpoints = _write_endpoints(state_dir, actions_url, tracker_db, env)
+        rasa_env = {**env, "SANIC_WORKERS": str(rasa_workers(env))}
         port = free_port()
         rasa_url = f"http://127.0.0.1:{port}"
         log = state_dir / "rasa.log"
-        processes.append(_spawn([str(paths.RASA), "run", "--enable-api", "--model", str(model),
+        processes.append(spawn([str(paths.RASA), "run", "--enable-api", "--model", str(model),
                                  "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-                                 "--port", str(port), "--interface", "127.0.0.1"], log, env))
+                                 "--port", str(port), "--interface", "127.0.0.1"], log, rasa_env))
         _wait_until_up(f"{rasa_url}/status", processes[-1], log,
                        lambda r: r.status_code == 200 and bool(r.json().get("model_file")))
+        write_servers_file(state_dir, rasa_url, actions_url)
         yield Servers(rasa_url, actions_url, rasa_pid=processes[-1].pid,
-                      actions_pid=processes[0].pid if with_actions else None)
+                      actions_pid=processes[0].pid if with_actions else None, tracker_db=tracker_db)
     finally:
         for process in reversed(processes):
-            _stop(process)
+            stop(process)

@@ -1,0 +1,126 @@
+"""The unanswered-questions inbox: what the bot could not answer, kept anonymised for volunteers.
+
+Messages routed as no-match, as out-of-scope with low confidence, clarify
+questions the person abandoned, and questions whose answer was rated 👎 are
+stored without any chat id, anonymised (actions/anonymise.py), with only their
+language, the reason and the predicted candidate entries. Volunteers see them
+grouped by similarity, newest first, and turn them into questions or new
+entries (editor/). Retention: LOTSE_INBOX_RETENTION_DAYS (90), `./lotse cleanup`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from sqlalchemy import JSON, DateTime, Integer, String, create_engine, delete, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from actions import settings
+from actions.anonymise import anonymise
+
+REASONS = ("no_match", "out_of_scope_low_confidence", "clarify_abandoned", "rated_unhelpful")
+MAX_CHARS = 500
+GROUPING_WINDOW = 2000  # newest messages grouped per page view
+SIMILAR = 0.5  # cosine similarity of character n-grams at which two messages count as the same question
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class InboxMessage(_Base):
+    __tablename__ = "inbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(MAX_CHARS))
+    language: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(32))
+    candidates: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+@dataclass(frozen=True)
+class InboxGroup:
+    """Similar messages shown as one line: an example, how many, in which languages, what the bot guessed."""
+
+    representative: str
+    count: int
+    languages: tuple[str, ...]
+    candidates: tuple[str, ...]
+    newest: dt.datetime
+    ids: tuple[int, ...]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Inbox:
+    """Store and read the inbox; each method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        _Base.metadata.create_all(engine)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def record(self, text: str, language: str, reason: str, candidates: Iterable[str]) -> None:
+        if reason not in REASONS:
+            raise ValueError(f"unknown inbox reason {reason!r}")
+        cleaned = anonymise(text.strip())[:MAX_CHARS]
+        if not cleaned:
+            return
+        with self._sessions.begin() as session:
+            session.add(InboxMessage(text=cleaned, language=language, reason=reason,
+                                     candidates=list(candidates)[:3], created_at=_now()))
+
+    def groups(self, limit: int = 100) -> list[InboxGroup]:
+        """Groups of similar messages, the group with the newest message first."""
+        with self._sessions() as session:
+            messages = list(session.scalars(select(InboxMessage).order_by(InboxMessage.created_at.desc(),
+                                                                          InboxMessage.id.desc())
+                                            .limit(GROUPING_WINDOW)))
+        if not messages:
+            return []
+        from sklearn.feature_extraction.text import TfidfVectorizer  # only when a volunteer looks
+
+        vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True).fit_transform(
+            [m.text for m in messages])
+        clusters: list[list[int]] = []
+        for index in range(len(messages)):
+            for cluster in clusters:
+                if (vectors[cluster[0]] @ vectors[index].T).toarray()[0, 0] >= SIMILAR:
+                    cluster.append(index)
+                    break
+            else:
+                clusters.append([index])
+        return [self._group([messages[i] for i in cluster]) for cluster in clusters[:limit]]
+
+    @staticmethod
+    def _group(members: list[InboxMessage]) -> InboxGroup:
+        candidates: list[str] = []
+        for member in members:
+            candidates += [c for c in member.candidates if c not in candidates]
+        return InboxGroup(members[0].text, len(members), tuple(sorted({m.language for m in members})),
+                          tuple(candidates[:3]), members[0].created_at, tuple(m.id for m in members))
+
+    def resolve(self, ids: Iterable[int]) -> int:
+        """Remove messages a volunteer has dealt with."""
+        with self._sessions.begin() as session:
+            return session.execute(delete(InboxMessage).where(InboxMessage.id.in_(list(ids)))).rowcount or 0
+
+    def delete_older_than(self, cutoff: dt.datetime) -> int:
+        with self._sessions.begin() as session:
+            return session.execute(delete(InboxMessage).where(InboxMessage.created_at < cutoff)).rowcount or 0
+
+
+@lru_cache(maxsize=4)
+def open_inbox(url: str | None = None) -> Inbox:
+    """The inbox in the project's database (or `url`); the SQLite file's folder is created if needed."""
+    url = url or settings.DATABASE_URL
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return Inbox(create_engine(url, pool_pre_ping=True))

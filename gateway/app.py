@@ -1,0 +1,71 @@
+"""Build the python-telegram-bot application and run it by webhook (production) or long polling (local)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlparse
+
+from sqlalchemy import create_engine
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+
+from actions import settings as bot_settings
+from actions.messages import messages
+from gateway.cases import CaseStore
+from gateway.database import GatewayStore, connect
+from gateway.handlers import Gateway
+from gateway.handover import HandoverDesk, load_groups
+from gateway.pseudonyms import Pseudonyms, load_key
+from gateway.rasa_client import RasaClient
+from gateway.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
+
+# Edited messages, channel posts and the like are not even requested; handlers ignore them if they come anyway.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+def build_application(settings: GatewaySettings) -> Application:  # type: ignore[type-arg]
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    database = connect(settings.database_url)
+    pseudonyms = Pseudonyms(load_key(settings.key_file))
+    groups = load_groups(settings.counsellor_groups_file) if settings.counsellor_groups_file else {}
+    desk = HandoverDesk(CaseStore(database), groups, messages(), pseudonyms, bot_settings.HANDOVER_RETENTION_DAYS)
+    gateway = Gateway(rasa, GatewayStore(database), create_engine(settings.tracker_url), pseudonyms, messages(),
+                      settings.rate_limit_per_minute, desk)
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start(application: Application) -> None:  # type: ignore[type-arg]
+        await gateway.set_commands(application)
+        # Delivers cases consented before a restart, and tells people when a promised answer is late.
+        tasks.append(asyncio.create_task(desk.run_checks(application.bot, settings.handover_check_s)))
+
+    async def shutdown(_: Application) -> None:  # type: ignore[type-arg]
+        for task in tasks:
+            task.cancel()
+        await rasa.close()
+
+    application = (ApplicationBuilder()
+                   .token(settings.token)
+                   .base_url(f"{settings.api_url}/bot")
+                   .base_file_url(f"{settings.api_url}/file/bot")
+                   .concurrent_updates(True)  # many chats at once; Gateway keeps each chat in order
+                   .post_init(start)
+                   .post_shutdown(shutdown)
+                   .build())
+    gateway.register(application)
+    return application
+
+
+def serve(settings: GatewaySettings) -> None:
+    """Run until interrupted."""
+    application = build_application(settings)
+    if settings.webhook_url:
+        logger.info("Telegram gateway: webhook on %s:%d", settings.listen, settings.port)
+        application.run_webhook(listen=settings.listen, port=settings.port,
+                                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                                webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+                                allowed_updates=ALLOWED_UPDATES)
+    else:
+        logger.info("Telegram gateway: long polling")
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)

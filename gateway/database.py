@@ -1,0 +1,115 @@
+"""What the gateway stores, through SQLAlchemy: SQLite in the data folder by default, PostgreSQL in production.
+
+Only what a feature needs: update ids (so a Telegram retry is handled once) and
+👍/👎 feedback per entry, keyed by the chat's pseudonym so /delete can remove it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import (BigInteger, Boolean, DateTime, Integer, MetaData, String, Table, UniqueConstraint, create_engine,
+                        delete, select)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, NoSuchTableError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+# Telegram stops retrying an update after about a day; older ids need not be remembered.
+UPDATE_MEMORY = dt.timedelta(days=2)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Tables of the gateway's own database."""
+
+
+class ProcessedUpdate(Base):
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Feedback(Base):
+    """One chat's latest rating of one entry (a second tap replaces the first)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("chat", "entry"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat: Mapped[str] = mapped_column(String(64), index=True)
+    entry: Mapped[str] = mapped_column(String(64), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+@dataclass(frozen=True)
+class FeedbackCount:
+    entry: str
+    helpful: int
+    not_helpful: int
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url`, creating the SQLite file's folder and the tables if needed."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+class GatewayStore:
+    """The gateway's records; every method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def first_delivery(self, update_id: int) -> bool:
+        """True the first time an update id is seen; Telegram redelivers when an answer was slow."""
+        now = utcnow()
+        with self._sessions() as session:
+            try:
+                session.add(ProcessedUpdate(update_id=update_id, received_at=now))
+                session.commit()
+            except IntegrityError:
+                return False
+            if update_id % 100 == 0:  # now and then, forget ids Telegram no longer retries
+                session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.received_at < now - UPDATE_MEMORY))
+                session.commit()
+        return True
+
+    def record_feedback(self, chat: str, entry: str, language: str, helpful: bool) -> None:
+        with self._sessions.begin() as session:
+            session.execute(delete(Feedback).where(Feedback.chat == chat, Feedback.entry == entry))
+            session.add(Feedback(chat=chat, entry=entry, language=language, helpful=helpful, created_at=utcnow()))
+
+    def feedback_counts(self) -> list[FeedbackCount]:
+        """👍/👎 per entry, for volunteers deciding which answers to improve."""
+        with self._sessions() as session:
+            rows = session.execute(select(Feedback.entry, Feedback.helpful)).all()
+        counts: dict[str, list[int]] = {}
+        for entry, helpful in rows:
+            counts.setdefault(entry, [0, 0])[0 if helpful else 1] += 1
+        return [FeedbackCount(entry, up, down) for entry, (up, down) in sorted(counts.items())]
+
+    def delete_chat(self, chat: str) -> int:
+        """Remove everything stored under a chat's pseudonym; returns the number of rows deleted."""
+        with self._sessions.begin() as session:
+            return session.execute(delete(Feedback).where(Feedback.chat == chat)).rowcount or 0
+
+
+def erase_conversation(tracker: Engine, sender_id: str) -> int:
+    """Delete a conversation from Rasa's SQL tracker store (table `events`); Rasa's HTTP API cannot delete."""
+    try:
+        events = Table("events", MetaData(), autoload_with=tracker)
+    except NoSuchTableError:  # Rasa has not stored any conversation yet
+        return 0
+    with tracker.begin() as connection:
+        return connection.execute(events.delete().where(events.c.sender_id == sender_id)).rowcount or 0

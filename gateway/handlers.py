@@ -1,0 +1,253 @@
+"""What the gateway does with each Telegram update.
+
+Order per update: drop redeliveries (Telegram retries), ignore anything that is
+not a private chat, apply the per-chat rate limit, then handle the command,
+text, button or non-text message. Every failure ends in a message the user can
+act on, in their language; nothing of the message text is logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import OrderedDict
+
+from sqlalchemy.engine import Engine
+from telegram import BotCommand, CallbackQuery, LinkPreviewOptions, Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, ContextTypes,
+                          MessageHandler, TypeHandler, filters)
+
+from actions.languages import LANGUAGES, language_from_code
+from actions.messages import Messages
+from gateway.database import GatewayStore, erase_conversation
+from gateway.handover import HandoverDesk
+from gateway.pseudonyms import Pseudonyms
+from gateway.rasa_client import RasaClient, RasaUnavailable
+from gateway.rate_limit import RateLimiter
+from gateway.rendering import GATEWAY_CALLBACK, Button, keyboard, render
+
+logger = logging.getLogger(__name__)
+
+# Telegram commands -> what is sent to Rasa (actions/routing.py maps them to their replies).
+RASA_COMMANDS: dict[str, str] = {"start": "/start", "language": "/choose_language", "help": "/help",
+                                 "person": "/talk_to_person"}
+MENU_COMMANDS = ("start", "language", "help", "person", "delete")
+DELETE_YES, DELETE_NO = f"{GATEWAY_CALLBACK}del:yes", f"{GATEWAY_CALLBACK}del:no"
+REMEMBERED_LANGUAGES = 10_000
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # cheap phones, metered data
+
+
+class Gateway:
+    """Handlers for one bot; holds no message text, only pseudonymous per-chat state."""
+
+    def __init__(self, rasa: RasaClient, store: GatewayStore, tracker: Engine, pseudonyms: Pseudonyms,
+                 texts: Messages, rate_limit_per_minute: int, desk: HandoverDesk) -> None:
+        self.rasa = rasa
+        self.store = store
+        self.desk = desk
+        self.tracker = tracker
+        self.pseudonyms = pseudonyms
+        self.texts = texts
+        self.limiter = RateLimiter(rate_limit_per_minute)
+        self._languages: OrderedDict[int, str] = OrderedDict()
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def register(self, application: Application) -> None:  # type: ignore[type-arg]
+        application.add_handler(TypeHandler(Update, self.drop_redeliveries), group=-2)
+        application.add_handler(TypeHandler(Update, self.limit_rate), group=-1)
+        application.add_handler(CommandHandler(list(RASA_COMMANDS), self.on_command, PRIVATE & NEW_MESSAGE))
+        application.add_handler(CommandHandler("delete", self.on_delete, PRIVATE & NEW_MESSAGE))
+        application.add_handler(CommandHandler("bot", self.on_back_to_bot, PRIVATE & NEW_MESSAGE))
+        application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND, self.on_unknown_command))
+        application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.TEXT, self.on_non_text))
+        groups = filters.Chat(chat_id=list(self.desk.groups.values()))
+        application.add_handler(MessageHandler(groups & NEW_MESSAGE & filters.REPLY & filters.TEXT, self.on_group_reply))
+        application.add_handler(CallbackQueryHandler(self.on_group_button, pattern=rf"^{GATEWAY_CALLBACK}(claim|close):"))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_error_handler(self.on_error)
+
+    # -- guards ---------------------------------------------------------------------------------
+
+    async def drop_redeliveries(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self.store.first_delivery(update.update_id):
+            logger.info("duplicate update %s dropped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def limit_rate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE or not (update.message or update.callback_query):
+            return
+        verdict = self.limiter.check(chat.id)
+        if verdict.allowed:
+            return
+        logger.info("rate limit chat=%s", self.pseudonyms.for_log(chat.id))
+        if update.callback_query:
+            await update.callback_query.answer()
+        if verdict.notify:
+            await self._say(context, chat.id, self.texts.text("rate_limited", self._language(chat.id, update.effective_user)))
+        raise ApplicationHandlerStop
+
+    # -- messages -------------------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        command = (update.message.text or "").split()[0].lstrip("/").split("@")[0].lower()  # type: ignore[union-attr]
+        await self._converse(context, update.effective_chat.id, update.effective_user,  # type: ignore[union-attr]
+                             RASA_COMMANDS[command])
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._converse(context, update.effective_chat.id, update.effective_user,  # type: ignore[union-attr]
+                             RASA_COMMANDS["help"])
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id, text = update.effective_chat.id, update.message.text or ""  # type: ignore[union-attr]
+        if await self.desk.relay_from_person(context.bot, chat_id, text):  # a counsellor is talking to them
+            logger.info("message chat=%s relayed to counsellor", self.pseudonyms.for_log(chat_id))
+            return
+        await self._converse(context, chat_id, update.effective_user, text)
+
+    async def on_back_to_bot(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        case = await self.desk.back_to_bot(context.bot, chat_id)
+        if case is None:
+            await self._converse(context, chat_id, update.effective_user, RASA_COMMANDS["help"])
+            return
+        language = self._language(chat_id, update.effective_user)
+        await self._say(context, chat_id, self.texts.text("handover_left", language,
+                                                          service=case.summary["service_name"]))
+
+    async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query:
+            await self.desk.on_group_button(context.bot, update.callback_query)
+
+    async def on_group_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.message:
+            await self.desk.on_group_reply(context.bot, update.message)
+
+    async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        language = self._language(chat_id, update.effective_user)
+        logger.info("non-text message chat=%s", self.pseudonyms.for_log(chat_id))
+        rows = [[Button(self.texts.text("button_person", language), callback="/talk_to_person")],
+                [Button(self.texts.text("button_topics", language), callback="/help")]]
+        await self._say(context, chat_id, self.texts.text("non_text", language), rows)
+
+    async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        language = self._language(chat_id, update.effective_user)
+        rows = [[Button(self.texts.text("button_delete_yes", language), callback=DELETE_YES),
+                 Button(self.texts.text("button_delete_no", language), callback=DELETE_NO)]]
+        await self._say(context, chat_id, self.texts.text("delete_confirm", language), rows)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        chat = update.effective_chat
+        if query is None or chat is None or chat.type != ChatType.PRIVATE:
+            if query:
+                await query.answer()
+            return
+        data = query.data or ""
+        language = self._language(chat.id, update.effective_user)
+        if data.startswith(f"{GATEWAY_CALLBACK}fb:"):
+            await self._feedback(query, chat.id, data, language)
+        elif data.startswith(f"{GATEWAY_CALLBACK}consent:"):
+            await query.answer()
+            text, rows = await self.desk.on_consent(context.bot, chat.id, data, language)
+            if text:
+                await self._say(context, chat.id, text, rows)
+        elif data in (DELETE_YES, DELETE_NO):
+            await query.answer()
+            await self._delete(context, query, chat.id, confirmed=data == DELETE_YES, language=language)
+        else:
+            await query.answer()  # stops the button's spinner at once; the answer follows as a message
+            await self._converse(context, chat.id, update.effective_user, data)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The exception type only: its text could quote a message.
+        logger.error("update failed: %s", type(context.error).__name__)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _converse(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, user: User | None, text: str) -> None:
+        """Send one message to Rasa and its replies to the chat, one chat at a time, in order."""
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        async with lock:
+            logger.info("message chat=%s chars=%d", self.pseudonyms.for_log(chat_id), len(text))
+            metadata = {"language_code": user.language_code if user else None,
+                        "warm_services": self.desk.warm_services}
+            try:
+                replies = await self.rasa.send(self.pseudonyms.sender(chat_id), text, metadata)
+            except RasaUnavailable as error:
+                logger.warning("rasa unavailable (%s) chat=%s", error, self.pseudonyms.for_log(chat_id))
+                await self._say(context, chat_id, self.texts.text("try_again", self._language(chat_id, user)))
+                return
+            for message in render(replies, self.texts.text):
+                if message.language:
+                    self._remember(chat_id, message.language)
+                if message.consent:
+                    message.rows += self.desk.offer(chat_id, message.consent)
+                await self._say(context, chat_id, message.text, message.rows)
+
+    async def _feedback(self, query: CallbackQuery, chat_id: int, data: str, language: str) -> None:
+        _, entry, helpful = data.split(":", 2)
+        sender = self.pseudonyms.sender(chat_id)
+        self.store.record_feedback(sender, entry, language, helpful == "1")
+        await query.answer(self.texts.text("feedback_thanks", language))
+        if helpful != "1":  # the question behind it goes to the volunteers' inbox (the action server has it)
+            try:
+                await self.rasa.send(sender, f'/rate{{"entry":"{entry}"}}', {}, expect_reply=False)
+            except RasaUnavailable as error:
+                logger.warning("rating not forwarded (%s)", error)
+
+    async def _delete(self, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, chat_id: int, confirmed: bool,
+                      language: str) -> None:
+        if query.message is not None:
+            try:
+                await query.edit_message_reply_markup(None)  # the question cannot be answered twice
+            except TelegramError:
+                pass  # the message may be too old to edit; deleting matters more
+        if not confirmed:
+            await self._say(context, chat_id, self.texts.text("delete_cancelled", language))
+            return
+        sender = self.pseudonyms.sender(chat_id)
+        events = erase_conversation(self.tracker, sender)
+        rows = self.store.delete_chat(sender) + await self.desk.withdraw_all(context.bot, sender)
+        self.desk.forget_proposal(chat_id)
+        self._languages.pop(chat_id, None)
+        self.limiter.forget(chat_id)
+        logger.info("deleted chat=%s tracker_events=%d records=%d", self.pseudonyms.for_log(chat_id), events, rows)
+        await self._say(context, chat_id, self.texts.text("delete_done", language))
+
+    async def _say(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str,
+                   rows: list[list[Button]] | None = None) -> None:
+        await context.bot.send_message(chat_id, text, reply_markup=keyboard(rows or []),
+                                       link_preview_options=NO_PREVIEW)
+
+    def _language(self, chat_id: int, user: User | None) -> str:
+        """The chat's last answer language, else the app's language setting, else English."""
+        return (self._languages.get(chat_id) or language_from_code(user.language_code if user else None)
+                or "en")
+
+    def _remember(self, chat_id: int, language: str) -> None:
+        self._languages[chat_id] = language
+        self._languages.move_to_end(chat_id)
+        while len(self._languages) > REMEMBERED_LANGUAGES:
+            self._languages.popitem(last=False)
+
+    async def set_commands(self, application: Application) -> None:  # type: ignore[type-arg]
+        """The command menu in each language (Telegram shows the one matching the app's language).
+
+        /bot is not in the menu: it only matters while a counsellor is talking to the person, who is told then.
+        """
+        for language in (None, *LANGUAGES):
+            commands = [BotCommand(name, self.texts.text(f"command_{name}", language or "en")) for name in MENU_COMMANDS]
+            try:
+                await application.bot.set_my_commands(commands, language_code=language)
+            except TelegramError as error:
+                logger.warning("could not set the command menu (%s): %s", language, type(error).__name__)

@@ -1,0 +1,259 @@
+"""The Telegram side of a warm handover: consent, delivery to the counsellors' group, claim, replies, close.
+
+Counsellors work in a Telegram group per service (configured outside the
+repository: LOTSE_COUNSELLOR_GROUPS_FILE maps service ids to group chat ids).
+The consented summary is posted there with Claim / Close buttons; the counsellor
+who claims answers by replying to that message, and the answer reaches the
+person marked as a human answer. Until the case is closed, the person's
+messages go to the counsellor instead of the bot. Only members of the group can
+claim or close; only the claiming counsellor's replies are passed on.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from telegram import Bot, CallbackQuery, Message
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+
+from actions.handover_summary import consent_text, summary
+from actions.messages import Messages
+from gateway.cases import Case, CaseStore
+from gateway.database import utcnow
+from gateway.pseudonyms import Pseudonyms
+from gateway.rendering import GATEWAY_CALLBACK, Button, keyboard
+
+logger = logging.getLogger(__name__)
+
+CONSENT_SEND = f"{GATEWAY_CALLBACK}consent:send"
+CONSENT_REMOVE_QUESTION = f"{GATEWAY_CALLBACK}consent:noq"
+CONSENT_CANCEL = f"{GATEWAY_CALLBACK}consent:cancel"
+MEMBER_STATUSES = {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
+# The counsellors' side is German (the summary is German for them).
+GROUP_NEW_CASE = ("📨 Neue Anfrage #{id} über Lotse an {service}\n\n{summary}\n\n"
+                  "Bitte zuerst „Übernehmen“ drücken, dann mit „Antworten“ auf diese Nachricht schreiben: "
+                  "die Antwort geht an die Person.")
+GROUP_CLAIMED = "✋ Anfrage #{id} übernommen von {name}."
+GROUP_CLOSED = "✔ Anfrage #{id} abgeschlossen."
+GROUP_LEFT = "↩ Anfrage #{id}: Die Person ist zum Bot zurückgekehrt; die Anfrage ist abgeschlossen."
+GROUP_WITHDRAWN = "🗑 Anfrage #{id} wurde von der Person zurückgezogen und gelöscht."
+GROUP_USER_MESSAGE = "💬 Person (Anfrage #{id}):\n{text}"
+GROUP_NOT_MEMBER = "Nur Mitglieder dieser Gruppe können Anfragen übernehmen."
+GROUP_CLAIM_FIRST = "Bitte übernehmen Sie die Anfrage zuerst; nur wer sie übernommen hat, antwortet der Person."
+GROUP_BUTTON_CLAIM = "✋ Übernehmen"
+GROUP_BUTTON_CLOSE = "✔ Abschließen"
+
+
+def load_groups(path: Path) -> dict[str, int]:
+    """Service id -> counsellor group chat id, from a YAML file kept outside the repository."""
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(service): int(chat) for service, chat in data.items()}
+
+
+@dataclass
+class Proposal:
+    """A consent screen shown but not answered yet: kept in memory only, never stored."""
+
+    case: dict[str, Any]
+    shown_at: dt.datetime
+
+
+class HandoverDesk:
+    """Consent and delivery for one bot; all state that matters is in the CaseStore."""
+
+    def __init__(self, cases: CaseStore, groups: dict[str, int], texts: Messages, pseudonyms: Pseudonyms,
+                 retention_days: int) -> None:
+        self.cases = cases
+        self.groups = groups
+        self.texts = texts
+        self.pseudonyms = pseudonyms
+        self.retention_days = retention_days
+        self._proposals: dict[int, Proposal] = {}
+
+    @property
+    def warm_services(self) -> list[str]:
+        return sorted(self.groups)
+
+    # -- consent (private chat) ------------------------------------------------------------------
+
+    def offer(self, chat_id: int, case: dict[str, Any]) -> list[list[Button]]:
+        """Remember the proposal shown to this chat; the consent buttons to put under it."""
+        self._proposals[chat_id] = Proposal(case, utcnow())
+        return self._consent_rows(case)
+
+    def _consent_rows(self, case: dict[str, Any]) -> list[list[Button]]:
+        t, language = self.texts.text, case["language"]
+        rows = [[Button(t("button_consent_send", language), callback=CONSENT_SEND)]]
+        if case.get("question"):
+            rows.append([Button(t("button_consent_remove_question", language), callback=CONSENT_REMOVE_QUESTION)])
+        rows.append([Button(t("button_consent_cancel", language), callback=CONSENT_CANCEL)])
+        return rows
+
+    async def on_consent(self, bot: Bot, chat_id: int, data: str, language: str) -> tuple[str, list[list[Button]]]:
+        """Handle a consent button; returns the message to send the person."""
+        t = self.texts.text
+        proposal = self._proposals.get(chat_id)
+        if proposal is None:
+            return t("handover_expired", language), []
+        if data == CONSENT_CANCEL:
+            del self._proposals[chat_id]
+            return t("handover_cancelled", language), []
+        if data == CONSENT_REMOVE_QUESTION:
+            proposal.case = {**proposal.case, "question": None}
+            return consent_text(proposal.case, self.texts, self.retention_days), self._consent_rows(proposal.case)
+        del self._proposals[chat_id]
+        case = self.cases.create(self.pseudonyms.sender(chat_id), chat_id, proposal.case, proposal.shown_at)
+        logger.info("handover case=%d consented chat=%s service=%s", case.id, self.pseudonyms.for_log(chat_id),
+                    case.service)
+        if await self.deliver(bot, case):
+            return "", []  # deliver() told the person
+        return t("handover_saved", language, service=case.summary["service_name"]), []  # retried in the background
+
+    # -- delivery and the counsellors' group -------------------------------------------------------
+
+    async def deliver(self, bot: Bot, case: Case) -> bool:
+        """Post a consented case to its service's group and tell the person; False leaves it for a retry."""
+        group = self.groups.get(case.service)
+        if group is None:
+            logger.warning("handover case=%d: no counsellor group configured for %s", case.id, case.service)
+            return False
+        text = GROUP_NEW_CASE.format(id=case.id, service=case.summary["service_name"],
+                                     summary=summary(case.summary, "de", self.texts))
+        rows = [[Button(GROUP_BUTTON_CLAIM, callback=f"{GATEWAY_CALLBACK}claim:{case.id}"),
+                 Button(GROUP_BUTTON_CLOSE, callback=f"{GATEWAY_CALLBACK}close:{case.id}")]]
+        try:
+            posted = await bot.send_message(group, text, reply_markup=keyboard(rows))
+        except TelegramError as error:
+            logger.warning("handover case=%d not delivered yet: %s", case.id, type(error).__name__)
+            return False
+        if self.cases.mark_sent(case.id, group, posted.message_id) is None:
+            return False  # withdrawn in the meantime
+        logger.info("handover case=%d sent", case.id)
+        await self._tell(bot, case, "handover_sent", service=case.summary["service_name"],
+                         response_time=case.summary.get("response_time") or "–")
+        return True
+
+    async def on_group_button(self, bot: Bot, query: CallbackQuery) -> None:
+        """Claim or Close pressed in a counsellors' group."""
+        action, _, raw_id = (query.data or "").removeprefix(GATEWAY_CALLBACK).partition(":")
+        group_id = query.message.chat.id if query.message else None
+        case = self.cases.get(int(raw_id)) if raw_id.isdigit() else None
+        if case is None or group_id is None or case.group_chat_id != group_id:
+            await query.answer()
+            return
+        if not await self._is_member(bot, group_id, query.from_user.id):
+            logger.info("handover case=%d: %s refused to a non-member", case.id, action)
+            await query.answer(GROUP_NOT_MEMBER, show_alert=True)
+            return
+        await query.answer()
+        if action == "claim":
+            claimed = self.cases.claim(case.id, query.from_user.id, query.from_user.full_name)
+            if claimed:
+                await bot.send_message(group_id, GROUP_CLAIMED.format(id=case.id, name=query.from_user.full_name),
+                                       reply_to_message_id=case.group_message_id)
+                await self._tell(bot, claimed, "handover_claimed", service=case.summary["service_name"])
+        elif action == "close":
+            closed = self.cases.close(case.id)
+            if closed:
+                await bot.send_message(group_id, GROUP_CLOSED.format(id=case.id),
+                                       reply_to_message_id=case.group_message_id)
+                await self._tell(bot, closed, "handover_closed")
+
+    async def on_group_reply(self, bot: Bot, message: Message) -> None:
+        """A counsellor's reply to a case message: pass it on if they claimed the case."""
+        replied = message.reply_to_message
+        if replied is None or message.from_user is None:
+            return
+        case = self.cases.by_group_message(message.chat.id, replied.message_id)
+        if case is None or case.state not in ("claimed", "answered"):
+            if case is not None and case.state == "sent":
+                await message.reply_text(GROUP_CLAIM_FIRST)
+            return
+        if case.counsellor_id != message.from_user.id:
+            await message.reply_text(GROUP_CLAIM_FIRST)
+            return
+        prefix = self.texts.text("counsellor_prefix", case.language, service=case.summary["service_name"])
+        await bot.send_message(case.chat_id, f"{prefix}\n{message.text or ''}")
+        self.cases.mark_answered(case.id)
+        logger.info("handover case=%d counsellor reply passed on", case.id)
+
+    # -- the person's side while talking to a counsellor ----------------------------------------------
+
+    async def relay_from_person(self, bot: Bot, chat_id: int, text: str) -> bool:
+        """Send the person's message to their counsellor; False if no counsellor is talking to them."""
+        case = self.cases.talking(chat_id)
+        if case is None or case.group_chat_id is None:
+            return False
+        await bot.send_message(case.group_chat_id, GROUP_USER_MESSAGE.format(id=case.id, text=text),
+                               reply_to_message_id=case.group_message_id)
+        return True
+
+    async def back_to_bot(self, bot: Bot, chat_id: int) -> Case | None:
+        """/bot: the person leaves the counsellor; the case is closed and the group told."""
+        case = self.cases.talking(chat_id)
+        if case is None:
+            return None
+        closed = self.cases.close(case.id)
+        if closed and case.group_chat_id:
+            await bot.send_message(case.group_chat_id, GROUP_LEFT.format(id=case.id),
+                                   reply_to_message_id=case.group_message_id)
+        return closed
+
+    async def withdraw_all(self, bot: Bot, chat: str) -> int:
+        """/delete: delete the chat's cases; open ones are called off in their group."""
+        cases = self.cases.delete_chat(chat)
+        for case in cases:
+            if case.state != "closed" and case.group_chat_id:
+                try:
+                    await bot.send_message(case.group_chat_id, GROUP_WITHDRAWN.format(id=case.id),
+                                           reply_to_message_id=case.group_message_id)
+                except TelegramError as error:
+                    logger.warning("handover case=%d withdrawal not posted: %s", case.id, type(error).__name__)
+        return len(cases)
+
+    def forget_proposal(self, chat_id: int) -> None:
+        self._proposals.pop(chat_id, None)
+
+    # -- background: retries and promises -----------------------------------------------------------
+
+    async def run_checks(self, bot: Bot, interval_s: float) -> None:
+        """Forever: deliver consented cases (e.g. after a restart), tell people when a promise was missed."""
+        while True:
+            try:
+                await self.check_once(bot)
+            except Exception as error:  # noqa: BLE001 - the loop must survive a database or network hiccup
+                logger.error("handover check failed: %s", type(error).__name__)
+            await asyncio.sleep(interval_s)
+
+    async def check_once(self, bot: Bot) -> None:
+        for case in self.cases.awaiting_delivery():
+            await self.deliver(bot, case)
+        for case in self.cases.overdue(utcnow()):
+            if self.cases.mark_overdue_notified(case.id) is None:
+                continue
+            alternatives = "\n".join(f"• {a['name']}: {a['contact']}" for a in case.summary.get("alternatives") or [])
+            await self._tell(bot, case, "handover_overdue", suffix=alternatives,
+                             service=case.summary["service_name"],
+                             response_time=case.summary.get("response_time") or "–")
+            logger.info("handover case=%d overdue, person told", case.id)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _tell(self, bot: Bot, case: Case, key: str, suffix: str = "", **values: str) -> None:
+        text = self.texts.text(key, case.language, **values)
+        await bot.send_message(case.chat_id, f"{text}\n{suffix}" if suffix else text)
+
+    async def _is_member(self, bot: Bot, group_id: int, user_id: int) -> bool:
+        try:
+            member = await bot.get_chat_member(group_id, user_id)
+        except TelegramError:
+            return False
+        return member.status in MEMBER_STATUSES

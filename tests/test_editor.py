@@ -1,0 +1,578 @@
+"""The volunteer editor (editor/): sign-in, search, validated saves, audit log, inbox, in a real browser too.
+
+Every test works on a copy of knowledge/ in a temporary folder. The app runs as a
+real HTTP server inside the test process (so the `on_saved` hook can be seen);
+httpx sends exactly the forms the pages show, and one test drives Debian's
+chromium through a whole edit as a volunteer would.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+from sanic import Sanic
+
+from actions.inbox import open_inbox
+from actions.knowledge_loader import load_knowledge
+from editor import create_app
+from editor.form import file_values, load_document
+from editor.texts import text
+from editor.tokens import add_volunteer, remove_volunteer, verify, volunteers
+from tests.conftest import remove_translation
+from tools import paths
+from tools.knowledge_scaffold import new_entry
+from tools.chat import send
+from tools.servers import free_port, running
+from tests.test_live_reload import ARABIC_QUESTION, wait_for as wait_for_answer
+
+TODAY = dt.date.today()
+CHECKED = TODAY - dt.timedelta(days=10)  # every entry recently reviewed, whatever day the tests run
+STALE_ENTRY = "rundfunkbeitrag"
+ANMELDUNG = Path("entries") / "offices" / "anmeldung.yml"
+NEW_ARABIC_ANSWER = ("سجّل عنوانك في مكتب المواطنين (Bürgeramt) خلال أسبوعين.\n"
+                     "المساعدة: استشارة الهجرة (MBE) مجاناً.")
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path) -> Path:
+    """A copy of knowledge/ as volunteers leave it: comments, one stale entry, one missing translation."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(paths.ROOT / "knowledge", root)
+    for path in (root / "entries").glob("**/*.yml"):
+        date = TODAY - dt.timedelta(days=400) if path.stem == STALE_ENTRY else CHECKED
+        path.write_text(re.sub(r"(?m)^reviewed: .*$", f"reviewed: {date}", path.read_text(encoding="utf-8")),
+                        encoding="utf-8")
+    anmeldung = root / ANMELDUNG
+    text_ = anmeldung.read_text(encoding="utf-8")
+    anmeldung.write_text("# Checked with the Bürgeramt Dortmund\n"
+                         + text_.replace("answer:\n  de: |\n", "answer:\n  # reviewed by Amira\n  de: |\n", 1)
+                         .replace("  ar: |\n", "  # Arabic: Levantine, reviewed by Omar\n  ar: |\n", 1),
+                         encoding="utf-8")
+    remove_translation(root / "entries" / "education" / "kita.yml", "uk")
+    return root
+
+
+@contextlib.contextmanager
+def serving(app: Sanic, port: int) -> Iterator[None]:
+    """Run the app on 127.0.0.1:`port` in a thread of this process until the block ends."""
+    ready, stop = threading.Event(), threading.Event()
+    app.config.TOUCHUP = False  # Sanic's start-up code rewriting works once per process; tests start many apps
+
+    def run() -> None:
+        async def main() -> None:
+            server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
+                                             access_log=False)
+            assert server is not None
+            await server.startup()
+            await server.before_start()
+            await server.after_start()
+            ready.set()
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+            await server.before_stop()
+            await server.close()
+            await server.after_stop()
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert ready.wait(30), "the editor did not start"
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+@dataclass
+class RunningEditor:
+    url: str
+    knowledge: Path
+    tokens_file: Path
+    data_dir: Path
+    inbox_url: str
+    token: str
+    saved: list[str] = field(default_factory=list)
+
+    def audit(self) -> list[dict[str, Any]]:
+        path = self.data_dir / "editor_audit.jsonl"
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def editor(knowledge: Path, tmp_path: Path) -> Iterator[RunningEditor]:
+    tokens_file = tmp_path / "editor_tokens.yml"
+    running = RunningEditor("", knowledge, tokens_file, tmp_path / "data", f"sqlite:///{tmp_path / 'lotse.db'}",
+                            add_volunteer(tokens_file, "Amina"))
+    app = create_app(knowledge, tokens_file, data_dir=running.data_dir, on_saved=running.saved.append,
+                     inbox_url=running.inbox_url)
+    port = free_port()
+    running.url = f"http://127.0.0.1:{port}"
+    with serving(app, port):
+        yield running
+
+
+class _Forms(HTMLParser):
+    """What a browser would send for each form of a page: [(action, {name: [values]})]."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[tuple[str, dict[str, list[str]]]] = []
+        self._form: dict[str, list[str]] | None = None
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self._form = {}
+            self.forms.append((a.get("action", ""), self._form))
+        elif self._form is None or "name" not in a:
+            return
+        elif tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
+            self._form.setdefault(a["name"], []).append(a.get("value", ""))
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self._form.setdefault(a["name"], []).append("")
+        elif tag == "select":
+            self._select = a["name"]
+        if tag == "option" and self._select and self._form is not None and (
+                "selected" in a or self._select not in self._form):
+            self._form[self._select] = [a.get("value", "")]
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea and self._form is not None:
+            self._form[self._textarea][-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def all_forms(page: httpx.Response, action: str) -> list[dict[str, list[str]]]:
+    """Every form with this action (the inbox has one per group)."""
+    parser = _Forms()
+    parser.feed(page.text)
+    return [fields for form_action, fields in parser.forms if form_action == action]
+
+
+def form_of(page: httpx.Response, action: str) -> dict[str, list[str]]:
+    (form,) = all_forms(page, action)
+    return form
+
+
+def post(client: httpx.Client, page: httpx.Response, action: str, **changes: str | list[str]) -> httpx.Response:
+    """Submit the form of `page` whose action is `action`, with some fields changed as a volunteer would."""
+    data = form_of(page, action)
+    data.update({name: value if isinstance(value, list) else [value] for name, value in changes.items()})
+    return client.post(page.url.join(action), data=data)
+
+
+def signed_in(editor: RunningEditor) -> httpx.Client:
+    """A browser of Amina's, signed in, preferring German."""
+    client = httpx.Client(base_url=editor.url, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+    page = client.get("/sign-in")
+    reply = post(client, page, "/sign-in", token=editor.token)
+    assert reply.status_code == 303, reply.text
+    return client
+
+
+def problems_on(page: httpx.Response) -> list[str]:
+    """The errors a page shows (those of other languages come with a link and are left out)."""
+    return [found.strip() for found in re.findall(r'<li class="problem error">([^<]*)</li>', page.text)]
+
+
+def snapshot(root: Path) -> dict[Path, tuple[bytes, int]]:
+    return {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(root.glob("**/*.yml"))}
+
+
+def test_codes_are_stored_only_as_salted_hashes(tmp_path: Path) -> None:
+    tokens_file = tmp_path / "var" / "editor_tokens.yml"
+    amina, omar = add_volunteer(tokens_file, "Amina"), add_volunteer(tokens_file, "Omar")
+    stored = tokens_file.read_text(encoding="utf-8")
+    assert amina != omar and len(amina) > 30
+    for token in (amina, omar):
+        assert token not in stored and token.split(".", 1)[1] not in stored
+    assert stat.S_IMODE(tokens_file.stat().st_mode) == 0o600
+    assert verify(tokens_file, amina) == "Amina" and verify(tokens_file, f"  {omar}\n") == "Omar"
+    key, secret = amina.split(".", 1)
+    for wrong in ("", "nonsense", f"{key}.{secret[:-1]}x", f"{omar.split('.')[0]}.{secret}", key):
+        assert verify(tokens_file, wrong) is None
+    with pytest.raises(ValueError):
+        add_volunteer(tokens_file, "Amina")
+    assert volunteers(tokens_file) == ["Amina", "Omar"]
+    assert remove_volunteer(tokens_file, "Amina") and not remove_volunteer(tokens_file, "Amina")
+    assert verify(tokens_file, amina) is None and verify(tokens_file, omar) == "Omar"
+
+
+def test_a_wrong_code_is_refused_and_every_page_needs_sign_in(editor: RunningEditor) -> None:
+    client = httpx.Client(base_url=editor.url)
+    for path in ("/", "/entries/anmeldung/ar", "/inbox"):
+        reply = client.get(path)
+        assert reply.status_code == 303 and reply.headers["location"].startswith("/sign-in")
+    page = client.get(reply.headers["location"])
+    refused = post(client, page, "/sign-in", token=editor.token[:-2] + "xx")
+    assert refused.status_code == 401 and text("sign_in_wrong", "de") in refused.text
+    assert client.get("/").status_code == 303
+    accepted = post(client, refused, "/sign-in", token=editor.token)
+    assert accepted.status_code == 303 and accepted.headers["location"] == "/inbox"  # back where they wanted to go
+    assert client.get("/inbox").status_code == 200
+
+
+def test_the_session_cookie_is_http_only_lax_signed_and_ends_with_the_code(editor: RunningEditor) -> None:
+    client = httpx.Client(base_url=editor.url)
+    page = client.get("/sign-in")
+    reply = post(client, page, "/sign-in", token=editor.token)
+    cookie = reply.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and editor.token not in cookie
+    assert client.get("/").status_code == 200
+    value = client.cookies["lotse_editor"]
+    forged = httpx.Client(base_url=editor.url, cookies={"lotse_editor": value[:-4] + "0000"})
+    assert forged.get("/").status_code == 303
+    remove_volunteer(editor.tokens_file, "Amina")
+    assert client.get("/").status_code == 303
+
+
+def test_a_form_without_its_csrf_token_is_rejected(editor: RunningEditor) -> None:
+    client = signed_in(editor)
+    before = snapshot(editor.knowledge)
+    page = client.get("/entries/anmeldung/ar")
+    for csrf in ([], ["forged"], [form_of(signed_in(editor).get("/entries/anmeldung/ar"), "/entries/anmeldung/ar")
+                                  ["csrf"][0]]):  # the last is valid, but for another browser's session
+        reply = post(client, page, "/entries/anmeldung/ar", answer="Neu", csrf=csrf)
+        assert reply.status_code == 403 and text("csrf_failed", "de") in reply.text
+    assert snapshot(editor.knowledge) == before and editor.audit() == [] and editor.saved == []
+    signed_out = post(client, page, "/sign-out", csrf=[])
+    assert signed_out.status_code == 403 and client.get("/").status_code == 200
+
+
+def test_search_and_filters_find_entries_in_any_language(editor: RunningEditor) -> None:
+    client = signed_in(editor)
+
+    def found(**query: str) -> list[str]:
+        page = client.get("/", params=query)
+        assert page.status_code == 200
+        return re.findall(r'<li class="entry" id="entry-(\w+)">', page.text)
+
+    assert len(found()) == len(list((editor.knowledge / "entries").glob("**/*.yml")))
+    assert found(q="Wohnungsgeberbestätigung was ist das") == ["anmeldung"]
+    assert "anmeldung" in found(q="وين بسجل عنوان البيت")  # an Arabic question
+    assert "anmeldung" in found(q="WOHNUNGSGEBERBESTATIGUNG")  # case and umlauts folded like the bot does
+    assert found(q="kein solches wort xyz") == []
+    health = found(category="health")
+    assert health and "anmeldung" not in health and "krankenversicherung" in health
+    assert found(language="uk", status="missing") == ["kita"]
+    assert "kita" not in found(language="ar", status="missing")
+    assert found(status="stale") == [STALE_ENTRY]
+    page = client.get("/", params={"q": "kita", "language": "uk"})
+    assert 'class="lang missing"' in page.text and 'href="/entries/kita/uk"' in page.text
+    assert 'href="/entries/kita/ar"' not in page.text  # only the chosen language's button
+    (editor.knowledge / "entries" / "offices" / "kaputt.yml").write_text("id: kaputt\n", encoding="utf-8")
+    assert found(status="errors") == ["kaputt"]
+
+
+def test_a_save_writes_only_the_changed_value_and_records_who(editor: RunningEditor) -> None:
+    client = signed_in(editor)
+    path = editor.knowledge / ANMELDUNG
+    before, others = path.read_text(encoding="utf-8"), snapshot(editor.knowledge)
+    page = client.get("/entries/anmeldung/ar")
+    assert 'dir="rtl"' in page.text and 'lang="ar"' in page.text and "Melden Sie Ihre Wohnung" in page.text
+    reply = post(client, page, "/entries/anmeldung/ar", answer=NEW_ARABIC_ANSWER.replace("\n", "\r\n"))
+    assert reply.status_code == 303 and reply.headers["location"] == "/entries/anmeldung/ar"
+    confirmation = client.get(reply.headers["location"])
+    assert text("saved", "de", fields=text("field_answer", "de")) in confirmation.text
+    after = path.read_text(encoding="utf-8")
+    assert load_knowledge(editor.knowledge).knowledge.entries["anmeldung"].answer["ar"] == NEW_ARABIC_ANSWER
+    old_ar = re.search(r"(?ms)^  ar: \|\n.*?(?=^  uk: )", before.split("\nanswer:\n")[1]).group(0)
+    assert after == before.replace(old_ar, "  ar: |\n" + "".join(f"    {line}\n" for line in NEW_ARABIC_ANSWER.split("\n")))
+    assert "# Arabic: Levantine, reviewed by Omar" in after and "# Checked with the Bürgeramt Dortmund" in after
+    assert {p: v for p, v in snapshot(editor.knowledge).items() if p != path} == \
+        {p: v for p, v in others.items() if p != path}
+    (line,) = editor.audit()
+    assert line["volunteer"] == "Amina" and line["entry"] == "anmeldung" and line["language"] == "ar"
+    assert line["fields"] == ["answer"] and line["action"] == "edit" and dt.datetime.fromisoformat(line["time"])
+    audit_text = (editor.data_dir / "editor_audit.jsonl").read_text(encoding="utf-8")
+    assert editor.token.split(".")[1] not in audit_text and NEW_ARABIC_ANSWER[:20] not in audit_text
+    assert editor.saved == ["anmeldung"]
+
+
+def test_problems_are_explained_next_to_the_field_and_nothing_is_written(editor: RunningEditor) -> None:
+    client = signed_in(editor)
+    before = snapshot(editor.knowledge)
+    page = client.get("/entries/anmeldung/ar")
+    empty = post(client, page, "/entries/anmeldung/ar", answer="  \r\n ")
+    assert empty.status_code == 422 and text("not_saved", "de") in empty.text
+    assert problems_on(empty) == [text("problem_answer_empty", "de")]
+    assert 'id="answer-problems"' in empty.text and 'aria-invalid="true"' in empty.text
+    long = post(client, page, "/entries/anmeldung/ar", answer="أ" * 950, questions="")
+    assert long.status_code == 422
+    assert set(problems_on(long)) == {text("problem_answer_too_long", "de", count=950, max=900),
+                                      text("problem_questions_empty", "de")}
+    assert form_of(long, "/entries/anmeldung/ar")["answer"] == ["أ" * 950]  # the volunteer's text is kept
+    english = signed_in(editor)
+    english.get("/language/en")
+    bad_source = post(english, english.get("/entries/anmeldung/de"), "/entries/anmeldung/de",
+                      sources="www.bmi.bund.de")
+    assert problems_on(bad_source) == [text("problem_source_invalid", "en", value="www.bmi.bund.de")]
+    assert snapshot(editor.knowledge) == before and editor.audit() == [] and editor.saved == []
+
+
+def test_an_unchanged_form_leaves_the_file_untouched(editor: RunningEditor) -> None:
+    client = signed_in(editor)
+    before = snapshot(editor.knowledge)
+    for language in ("ar", "de", "fa"):
+        page = client.get(f"/entries/anmeldung/{language}")
+        reply = post(client, page, f"/entries/anmeldung/{language}")
+        assert reply.status_code == 303
+        assert text("nothing_changed", "de") in client.get(reply.headers["location"]).text
+    assert snapshot(editor.knowledge) == before and editor.audit() == [] and editor.saved == []
+
+
+def test_a_save_over_someone_elses_change_is_refused_and_shows_both(editor: RunningEditor) -> None:
+    amina, omar = signed_in(editor), signed_in(editor)
+    add_volunteer(editor.tokens_file, "Omar")
+    page = amina.get("/entries/anmeldung/ar")
+    other_page = omar.get("/entries/anmeldung/ar")
+    assert post(omar, other_page, "/entries/anmeldung/ar", answer="جواب عمر").status_code == 303
+    conflict = post(amina, page, "/entries/anmeldung/ar", answer="جواب أمينة")
+    assert conflict.status_code == 409 and text("conflict", "de") in conflict.text and "جواب عمر" in conflict.text
+    assert "جواب عمر" in (editor.knowledge / ANMELDUNG).read_text(encoding="utf-8")
+    again = post(amina, conflict, "/entries/anmeldung/ar")  # she compared and saves her version on purpose
+    assert again.status_code == 303 and "جواب أمينة" in (editor.knowledge / ANMELDUNG).read_text(encoding="utf-8")
+    assert [line["fields"] for line in editor.audit()] == [["answer"], ["answer"]]
+
+
+def test_a_new_entry_is_filled_in_one_language_at_a_time(editor: RunningEditor) -> None:
+    assert new_entry(editor.knowledge, "sim_karte", "daily_life", io.StringIO()) == 0
+    client = signed_in(editor)
+    listed = client.get("/", params={"status": "errors"})
+    assert "entry-sim_karte" in listed.text and text("left_out", "de") in listed.text
+    page = client.get("/entries/sim_karte/de")
+    assert set(problems_on(page)) == {text(f"problem_{kind}", "de") for kind in (
+        "german_required", "title_empty", "questions_empty", "answer_empty", "reviewed_invalid",
+        "services_invalid")} | {text("problem_source_invalid", "de", value="TODO")}
+    questions = "\n".join(f"Wo kaufe ich eine SIM-Karte {n}?" for n in range(8))
+    reply = post(client, page, "/entries/sim_karte/de", title="SIM-Karte kaufen", questions=questions,
+                 answer="Eine SIM-Karte bekommen Sie im Laden. Bringen Sie Ihren Pass mit.",
+                 reviewed=TODAY.isoformat(), sources="https://www.bundesnetzagentur.de", services=["mbe", "mo"])
+    assert reply.status_code == 303, problems_on(reply)
+    german = client.get("/entries/sim_karte/de")
+    assert problems_on(german) == []  # what is left to do is in the other language
+    assert "/entries/sim_karte/en" in german.text
+    assert post(client, client.get("/entries/sim_karte/en"), "/entries/sim_karte/en").status_code == 303
+    result = load_knowledge(editor.knowledge)
+    entry = result.knowledge.entries["sim_karte"]
+    assert not [p for p in result.problems if "sim_karte" in p.path and p.level == "error"]
+    assert entry.services == ("mbe", "mo") and entry.title == {"de": "SIM-Karte kaufen"} and "en" not in entry.answer
+    written = (editor.knowledge / "entries" / "daily_life" / "sim_karte.yml").read_text(encoding="utf-8")
+    assert "services: [mbe, mo]" in written and "# New entry: fill in every TODO" in written
+    assert editor.saved == ["sim_karte", "sim_karte"]
+
+
+def _inbox_with_questions(editor: RunningEditor) -> None:
+    inbox = open_inbox(editor.inbox_url)
+    inbox.record("Wie lange dauert die Einbürgerung?", "de", "no_match", ["einbuergerung"])
+    inbox.record("wie lange dauert die einbürgerung", "de", "no_match", ["einbuergerung"])
+    time.sleep(0.01)
+    inbox.record("Where can I buy a SIM card?", "en", "out_of_scope_low_confidence", [])
+
+
+def test_the_inbox_lists_groups_newest_first_with_their_counts(editor: RunningEditor) -> None:
+    client = signed_in(editor)
+    assert text("inbox_empty", "de") in client.get("/inbox").text
+    _inbox_with_questions(editor)
+    page = client.get("/inbox")
+    examples = re.findall(r"<blockquote[^>]*>([^<]*)</blockquote>", page.text)
+    assert examples == ["Where can I buy a SIM card?", "wie lange dauert die einbürgerung"]
+    assert text("inbox_count", "de", count=2) in page.text
+    assert text("inbox_add_to", "de", title="Einbürgerung (deutscher Pass)") in page.text
+
+
+def test_an_inbox_question_is_added_to_an_entry_in_one_click(editor: RunningEditor) -> None:
+    _inbox_with_questions(editor)
+    client = signed_in(editor)
+    page = client.get("/inbox")
+    forms = all_forms(page, "/inbox/add")
+    data = next(f for f in forms if f["question"] == ["wie lange dauert die einbürgerung"])
+    reply = client.post("/inbox/add", data={**data, "entry": ["einbuergerung"]})
+    assert reply.status_code == 303
+    assert text("inbox_added", "de", title="Einbürgerung (deutscher Pass)", language="Deutsch") in \
+        client.get("/inbox").text
+    entry = load_knowledge(editor.knowledge).knowledge.entries["einbuergerung"]
+    assert entry.questions["de"][-1] == "wie lange dauert die einbürgerung"
+    assert [g.representative for g in open_inbox(editor.inbox_url).groups()] == ["Where can I buy a SIM card?"]
+    (line,) = editor.audit()
+    assert line["action"] == "inbox_question" and line["fields"] == ["questions"] and line["messages"] == 2
+    assert editor.saved == ["einbuergerung"]
+    other = next(f for f in all_forms(client.get("/inbox"), "/inbox/add"))
+    reply = client.post("/inbox/add", data={**other, "entry": [""], "other": ["nahverkehr"]})
+    assert reply.status_code == 303
+    assert load_knowledge(editor.knowledge).knowledge.entries["nahverkehr"].questions["en"][-1] == \
+        "Where can I buy a SIM card?"
+    assert open_inbox(editor.inbox_url).groups() == []
+
+
+def test_a_new_entry_is_started_from_an_inbox_question(editor: RunningEditor) -> None:
+    _inbox_with_questions(editor)
+    client = signed_in(editor)
+    data = next(f for f in all_forms(client.get("/inbox"), "/inbox/new")
+                if f["question"] == ["Where can I buy a SIM card?"])
+    refused = client.post("/inbox/new", data={**data, "name": ["Anmeldung"], "category": ["offices"]})
+    assert text("inbox_exists", "de", entry="anmeldung") in client.get(refused.headers["location"]).text
+    reply = client.post("/inbox/new", data={**data, "name": ["SIM-Karte kaufen"], "category": ["daily_life"]})
+    assert reply.status_code == 303 and reply.headers["location"] == "/entries/sim_karte_kaufen/en"
+    page = client.get(reply.headers["location"])
+    assert text("inbox_created", "de", entry="sim_karte_kaufen") in page.text
+    assert form_of(page, "/entries/sim_karte_kaufen/en")["questions"] == ["Where can I buy a SIM card?"]
+    written = (editor.knowledge / "entries" / "daily_life" / "sim_karte_kaufen.yml").read_text(encoding="utf-8")
+    assert written.startswith("# New entry: fill in every TODO")
+    assert [g.representative for g in open_inbox(editor.inbox_url).groups()] == ["wie lange dauert die einbürgerung"]
+    assert [line["action"] for line in editor.audit()] == ["new_entry", "inbox_question"]
+
+
+def test_an_inbox_group_can_be_removed_as_not_relevant(editor: RunningEditor) -> None:
+    _inbox_with_questions(editor)
+    client = signed_in(editor)
+    forms = all_forms(client.get("/inbox"), "/inbox/dismiss")
+    reply = client.post("/inbox/dismiss", data=forms[1])
+    assert text("inbox_dismissed", "de", count=2) in client.get(reply.headers["location"]).text
+    assert [g.representative for g in open_inbox(editor.inbox_url).groups()] == ["Where can I buy a SIM card?"]
+    assert editor.audit()[0]["action"] == "inbox_dismissed" and editor.audit()[0]["messages"] == 2
+
+
+def test_the_interface_language_follows_the_browser_and_the_switch(editor: RunningEditor) -> None:
+    client = signed_in(editor)
+    client.headers["Accept-Language"] = "ar, en-GB;q=0.8, de;q=0.7"
+    assert '<html lang="en">' in client.get("/").text and text("entries_title", "en") in client.get("/").text
+    switched = client.get("/language/de", params={"next": "/?q=kita"})
+    assert switched.headers["location"] == "/?q=kita"
+    assert '<html lang="de">' in client.get("/").text
+    assert client.get("/language/de", params={"next": "https://evil.example/"}).headers["location"] == "/"
+
+
+def test_python_m_editor_serves_under_a_base_path(knowledge: Path, tmp_path: Path) -> None:
+    port = free_port()
+    tokens_file = tmp_path / "tokens.yml"
+    token = add_volunteer(tokens_file, "Amina")
+    env = {**os.environ, "LOTSE_EDITOR_PORT": str(port), "LOTSE_EDITOR_BASE_PATH": "/editor/",
+           "LOTSE_EDITOR_TOKENS_FILE": str(tokens_file), "LOTSE_DATA_DIR": str(tmp_path / "var"),
+           "LOTSE_KNOWLEDGE_DIR": str(knowledge)}
+    env.pop("LOTSE_EDITOR_SECRET", None)
+    log = tmp_path / "editor.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(paths.ACTIONS_PYTHON), "-m", "editor"], cwd=paths.ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    try:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                page = client.get("/editor/sign-in")
+                break
+            assert time.monotonic() < deadline and process.poll() is None, log.read_text(errors="replace")
+            time.sleep(0.2)
+        assert page.status_code == 200 and 'action="/editor/sign-in"' in page.text
+        assert 'href="/editor/static/editor.css"' in page.text
+        assert client.get("/editor/static/editor.css").headers["content-type"].startswith("text/css")
+        assert client.get("/sign-in").status_code == 404
+        reply = post(client, page, "/editor/sign-in", token=token)
+        assert reply.headers["location"] == "/editor/" and "Path=/editor" in reply.headers["set-cookie"]
+        assert "entry-anmeldung" in client.get("/editor/").text
+        key = tmp_path / "var" / "editor_secret.key"
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                    reason="needs Debian's chromium: apt-get install chromium chromium-driver (./lotse test does it)")
+def test_a_volunteer_edits_an_arabic_answer_in_a_real_browser(editor: RunningEditor, model: Path,
+                                                               tmp_path: Path) -> None:
+    path = editor.knowledge / ANMELDUNG
+    before = path.read_text(encoding="utf-8")
+    bot_env = {"LOTSE_KNOWLEDGE_DIR": str(editor.knowledge), "LOTSE_EMBEDDING_MODEL": "none",
+               "LOTSE_RELOAD_POLL_SECONDS": "1", "LOTSE_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    with running(model, tmp_path / "bot", extra_env=bot_env) as bot:  # the bot serves the same knowledge
+        assert NEW_ARABIC_ANSWER not in "\n".join(r.get("text") or "" for r in send(bot, "before", ARABIC_QUESTION))
+        _edit_in_browser(editor, path, before)
+        seconds = wait_for_answer(bot, ARABIC_QUESTION, NEW_ARABIC_ANSWER.split("\n")[0])
+    print(f"\nsaved in the editor -> the running bot answers with the new text: {seconds:.1f} s")
+    after = path.read_text(encoding="utf-8")
+    doc = load_document(after)
+    assert file_values(doc, "ar").answer == NEW_ARABIC_ANSWER
+    old = load_document(before)
+    for language in ("de", "en", "uk", "tr", "ru", "fa", "fr"):
+        assert file_values(doc, language) == file_values(old, language)
+    assert file_values(doc, "ar").questions == file_values(old, "ar").questions
+    assert "# Arabic: Levantine, reviewed by Omar" in after and "# reviewed by Amira" in after
+    changed = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert changed == [f"    {line}" for line in NEW_ARABIC_ANSWER.split("\n")]
+    assert editor.saved == ["anmeldung"] and editor.audit()[0]["language"] == "ar"
+
+
+def _edit_in_browser(editor: RunningEditor, path: Path, before: str) -> None:
+    """Sign in, empty the Arabic answer and see the error, then write the new one and save."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.remote.webelement import WebElement
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    def submit(button: WebElement) -> None:
+        """Click and wait until the next page has replaced this one."""
+        page = browser.find_element(By.TAG_NAME, "html")
+        button.click()
+        WebDriverWait(browser, 20).until(expected_conditions.staleness_of(page))
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=412,915"):
+        options.add_argument(argument)  # a phone's screen
+    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        browser.get(f"{editor.url}/entries/anmeldung/ar")  # not signed in: the sign-in page, then back here
+        browser.find_element(By.ID, "token").send_keys(editor.token)
+        submit(browser.find_element(By.CSS_SELECTOR, "form.sign-in button"))
+        ui = browser.find_element(By.TAG_NAME, "html").get_attribute("lang")
+        answer = browser.find_element(By.ID, "answer")
+        assert answer.get_attribute("dir") == "rtl" and "Bürgeramt" in answer.get_property("value")
+
+        answer.clear()
+        submit(browser.find_element(By.ID, "save"))
+        problem = browser.find_element(By.CSS_SELECTOR, "#answer-problems .problem.error")
+        assert problem.text == text("problem_answer_empty", ui)
+        assert browser.find_element(By.ID, "answer").get_attribute("aria-invalid") == "true"
+        assert path.read_text(encoding="utf-8") == before
+
+        answer = browser.find_element(By.ID, "answer")
+        answer.send_keys(NEW_ARABIC_ANSWER)
+        submit(browser.find_element(By.ID, "save"))
+        confirmation = browser.find_element(By.CSS_SELECTOR, ".flash")
+        assert confirmation.text == text("saved", ui, fields=text("field_answer", ui))
+    finally:
+        browser.quit()

@@ -1,0 +1,89 @@
+"""The unanswered-questions inbox: anonymisation, grouping, retention, and what the running bot puts there."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from actions.anonymise import anonymise
+from actions.inbox import open_inbox
+from tests.conftest import Conversation
+from tools.servers import Servers
+
+ANONYMISED = [
+    ("Hallo, ich heiße Amina Rahimi und wohne in 47051 Duisburg", "Hallo, ich heiße [name] und wohne in 47051 Duisburg"),
+    ("my name is John Smith, mail john.smith@example.org", "my name is [name], mail [e-mail]"),
+    ("Termin bei Frau Müller am 3. März 2025 wegen Kindergeld", "Termin bei Frau [name] am [date] wegen Kindergeld"),
+    ("Меня зовут Ольга Петренко, телефон +49 151 2345 6789", "Меня зовут [name], телефон [number]"),
+    ("اسمي أحمد وأريد موعد", "اسمي [name] موعد"),
+    ("Meine Nummer ist 0176-12345678, Aktenzeichen 123/4567/8910", "Meine Nummer ist [number], Aktenzeichen [number]"),
+    ("benim adım Ayşe Yılmaz, randevu 5 Mayıs", "benim adım [name], randevu [date]"),
+    ("Brief vom 2025-01-31 und 12.03.25", "Brief vom [date] und [date]"),
+    # what helps volunteers stays: amounts, postcodes, cities, the question itself
+    ("Ich zahle 1200 Euro Miete in 44135 Dortmund, ist das normal?", "Ich zahle 1200 Euro Miete in 44135 Dortmund, ist das normal?"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ANONYMISED)
+def test_anonymise(text: str, expected: str) -> None:
+    assert anonymise(text) == expected
+
+
+def test_groups_similar_messages_newest_first_and_resolves(tmp_path: Path) -> None:
+    inbox = open_inbox(f"sqlite:///{tmp_path / 'inbox.db'}")
+    inbox.record("wo bekomme ich einen Termin beim Bürgeramt", "de", "no_match", ["anmeldung"])
+    inbox.record("how do I get a dog licence", "en", "no_match", [])
+    inbox.record("Wo bekomme ich einen Termin im Bürgeramt?", "de", "clarify_abandoned", ["behoerdentermin"])
+    groups = inbox.groups()
+    assert [g.count for g in groups] == [2, 1]
+    assert groups[0].representative == "Wo bekomme ich einen Termin im Bürgeramt?"  # the newest first
+    assert set(groups[0].candidates) == {"anmeldung", "behoerdentermin"}
+    assert inbox.resolve(groups[0].ids) == 2
+    assert [g.representative for g in inbox.groups()] == ["how do I get a dog licence"]
+
+
+def test_retention_deletes_old_messages(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'inbox.db'}"
+    inbox = open_inbox(url)
+    inbox.record("old question", "en", "no_match", [])
+    inbox.record("new question", "en", "no_match", [])
+    with sqlite3.connect(tmp_path / "inbox.db") as db:
+        db.execute("UPDATE inbox_messages SET created_at = '2020-01-01 00:00:00' WHERE text = 'old question'")
+    assert inbox.delete_older_than(dt.datetime(2021, 1, 1)) == 1
+    assert [g.representative for g in inbox.groups()] == ["new question"]
+
+
+def bot_inbox(servers: Servers) -> list[tuple[str, str, str, str]]:
+    """What the running action server stored, straight from its database."""
+    with sqlite3.connect(servers.tracker_db.parent / "lotse.db") as db:  # type: ignore[union-attr]
+        return db.execute("SELECT text, language, reason, candidates FROM inbox_messages").fetchall()
+
+
+def test_no_match_is_kept_anonymised_without_chat_id(user: Conversation, servers: Servers) -> None:
+    user("Mein Name ist Frau Kowalski, 0176 99887766, wie beantrage ich einen Angelschein für den Rhein?")
+    rows = [r for r in bot_inbox(servers) if "Angelschein" in r[0]]
+    assert rows, "the unanswered question should be in the inbox"
+    text, language, reason, _ = rows[-1]
+    assert reason == "no_match" and language == "de"
+    assert "Kowalski" not in text and "99887766" not in text
+    columns = [c[1] for c in sqlite3.connect(servers.tracker_db.parent / "lotse.db")  # type: ignore[union-attr]
+               .execute("PRAGMA table_info(inbox_messages)")]
+    assert columns == ["id", "text", "language", "reason", "candidates", "created_at"]  # no chat id, no sender
+
+
+def test_a_clarify_question_left_unresolved_is_kept(user: Conversation, servers: Servers) -> None:
+    vague = "problem with office letter money"
+    replies = user(vague)
+    assert [r["custom"]["type"] for r in replies if r.get("custom")] == ["clarify"]
+    user("how do i register my address")  # moves on without pressing one of the buttons
+    assert any(r[2] == "clarify_abandoned" and r[0] == vague for r in bot_inbox(servers))
+
+
+def test_a_clarify_question_resolved_by_its_button_is_not_kept(user: Conversation, servers: Servers) -> None:
+    vague = "problem with office letter money again"
+    replies = user(vague)
+    entry_button = next(b for r in replies for b in r.get("buttons") or [] if "choose_entry" in b["payload"])
+    user(entry_button["payload"])
+    assert not any(r[0] == vague for r in bot_inbox(servers))

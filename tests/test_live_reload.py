@@ -1,0 +1,77 @@
+"""Live reload: a saved knowledge change reaches the running bot without a restart."""
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from ruamel.yaml import YAML
+
+from actions.knowledge_loader import load_knowledge
+from tools import paths
+from tools.chat import send
+from tools.reload import reload_rasa
+from tools.servers import Servers, running
+from tools.training import training_data
+
+ARABIC_QUESTION = "كيف أعمل Anmeldung للسكن"
+NEW_ANSWER = "نص جديد للاختبار: سجّل سكنك خلال أسبوعين في مكتب المواطنين (Bürgeramt)."
+
+
+@pytest.fixture(scope="module")
+def live(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Servers, Path]]:
+    state = tmp_path_factory.mktemp("live")
+    knowledge = state / "knowledge"
+    shutil.copytree(paths.ROOT / "knowledge", knowledge)
+    env = {"LOTSE_KNOWLEDGE_DIR": str(knowledge), "LOTSE_EMBEDDING_MODEL": "none",
+           "LOTSE_RELOAD_POLL_SECONDS": "1", "LOTSE_DATABASE_URL": f"sqlite:///{state / 'lotse.db'}"}
+    with running(model, state, extra_env=env) as servers:
+        yield servers, knowledge
+
+
+def save(path: Path, change: callable) -> None:  # type: ignore[valid-type]
+    """Edit one entry file the way the editor does (round trip, comments kept)."""
+    yaml = YAML(typ="rt")
+    doc = yaml.load(path.read_text(encoding="utf-8"))
+    change(doc)
+    with path.open("w", encoding="utf-8") as out:
+        yaml.dump(doc, out)
+
+
+def wait_for(servers: Servers, text: str, expected: str, timeout: float = 60.0) -> float:
+    """Seconds until the bot's answer to `text` contains `expected` (fails after `timeout`)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        replies = send(servers, f"live-{uuid.uuid4().hex}", text)
+        if any(expected in (r.get("text") or "") for r in replies):
+            return time.monotonic() - start
+        time.sleep(0.5)
+    raise AssertionError(f"the bot did not pick up the change within {timeout:.0f} s")
+
+
+def test_a_changed_answer_is_served_within_a_minute(live: tuple[Servers, Path]) -> None:
+    servers, knowledge = live
+    assert not any(NEW_ANSWER in (r.get("text") or "") for r in send(servers, "live-before", ARABIC_QUESTION))
+    save(knowledge / "entries" / "offices" / "anmeldung.yml", lambda doc: doc["answer"].__setitem__("ar", NEW_ANSWER))
+    seconds = wait_for(servers, ARABIC_QUESTION, NEW_ANSWER)
+    print(f"\nsave -> new answer: {seconds:.1f} s")
+
+
+def test_a_new_question_is_understood_after_reload_and_rasa_is_hot_swapped(
+        live: tuple[Servers, Path], tmp_path: Path) -> None:
+    servers, knowledge = live
+    odd = "Wo stempelt man den Wohnsitzzettel ab"  # not among the questions of any entry
+    save(knowledge / "entries" / "offices" / "anmeldung.yml", lambda doc: doc["questions"]["de"].append(odd))
+    seconds = wait_for(servers, odd, "Quelle")
+    print(f"\nsave -> new question answered: {seconds:.1f} s")
+
+    before = httpx.get(f"{servers.rasa_url}/status").json()["model_file"]
+    data = training_data(load_knowledge(knowledge).knowledge, tmp_path / "data")  # Rasa's inputs changed
+    result = reload_rasa(servers.rasa_url, data)
+    print(f"Rasa retrain and hot swap: {result.seconds:.1f} s")
+    assert result.swapped and httpx.get(f"{servers.rasa_url}/status").json()["model_file"] != before
+    assert any("Quelle" in (r.get("text") or "") for r in send(servers, "live-after", odd))  # no downtime, still answers

@@ -1,0 +1,78 @@
+"""Bring a saved knowledge change into the running bot without a restart.
+
+The action server notices changed knowledge files by itself (actions/runtime.py,
+every LOTSE_RELOAD_POLL_SECONDS) and swaps in rebuilt retrievers. Rasa is
+retrained only when its own training data changed (questions are part of it,
+answers are not) and the new model is hot-swapped through Rasa's HTTP API
+(`PUT /model`), which keeps the old model serving until the new one is loaded.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tools.training import train
+
+SERVERS_FILE = "servers.json"
+DEBOUNCE_S = 2.0  # several saves in a row train once
+
+
+@dataclass(frozen=True)
+class RasaReload:
+    model: str
+    swapped: bool
+    seconds: float
+
+
+def reload_rasa(rasa_url: str, data_dir: Path | None = None) -> RasaReload:
+    """Retrain if Rasa's training data changed, and load the model into the running server if it differs.
+
+    data_dir: training data other than data/ (regenerated from knowledge/), for tests.
+    """
+    start = time.monotonic()
+    model = train(data_dir, quiet=True)
+    running = httpx.get(f"{rasa_url}/status", timeout=10).json().get("model_file", "")
+    swapped = Path(running).name != model.name
+    if swapped:
+        httpx.put(f"{rasa_url}/model", json={"model_file": str(model)}, timeout=300).raise_for_status()
+    return RasaReload(model.name, swapped, time.monotonic() - start)
+
+
+def write_servers_file(state_dir: Path, rasa_url: str, actions_url: str | None) -> None:
+    """Where `./lotse reload` finds the servers that `./lotse run` started."""
+    (state_dir / SERVERS_FILE).write_text(json.dumps({"rasa_url": rasa_url, "actions_url": actions_url}),
+                                          encoding="utf-8")
+
+
+def running_rasa_url(state_dir: Path) -> str | None:
+    path = state_dir / SERVERS_FILE
+    return json.loads(path.read_text(encoding="utf-8"))["rasa_url"] if path.exists() else None
+
+
+class Reloader:
+    """Reloads Rasa in a background thread after saves (the editor's on_saved hook), one at a time."""
+
+    def __init__(self, rasa_url: str) -> None:
+        self.rasa_url = rasa_url
+        self._wanted = threading.Event()
+        threading.Thread(target=self._work, name="lotse-rasa-reload", daemon=True).start()
+
+    def request(self, *_: object) -> None:
+        self._wanted.set()
+
+    def _work(self) -> None:
+        while True:
+            self._wanted.wait()
+            time.sleep(DEBOUNCE_S)
+            self._wanted.clear()
+            try:
+                result = reload_rasa(self.rasa_url)
+                print(f"Rasa reload: {'new model ' + result.model if result.swapped else 'model unchanged'} "
+                      f"({result.seconds:.0f} s)", flush=True)
+            except (httpx.HTTPError, RuntimeError) as error:
+                print(f"Rasa reload failed ({error}); the previous model keeps serving", flush=True)
