@@ -10,7 +10,7 @@ without one get a cold referral: contact details and what to say.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from actions import settings
 from actions.handover_summary import Case, consent_text
@@ -18,7 +18,9 @@ from actions.knowledge_base import KnowledgeBase, Service
 from actions.languages import LANGUAGES, REFERENCE_LANGUAGE, language_names
 from actions.matching import GENERAL_KINDS, Match, Request, match_services, missing_information
 from actions.messages import Messages
-from actions.places import place_finder
+
+if TYPE_CHECKING:
+    from actions.places import PlaceFinder
 
 State = dict[str, Any]
 Message = dict[str, Any]
@@ -37,6 +39,13 @@ class HandoverFlow:
     def __init__(self, knowledge: KnowledgeBase, messages: Messages) -> None:
         self.knowledge = knowledge
         self.messages = messages
+
+    def _places(self) -> "PlaceFinder":
+        # Imported here: spaCy pulls in torch (~250 MB), which the action server's main process, which
+        # only registers actions, should not load; its Sanic worker loads it when a handover needs it.
+        from actions.places import place_finder
+
+        return place_finder(self.knowledge)
 
     def start(self, entry_id: str | None, question: str | None) -> State:
         """A new handover about the last answered entry (if any) and the person's last question."""
@@ -64,7 +73,7 @@ class HandoverFlow:
 
     def place_from_text(self, state: State, text: str, language: str) -> State | None:
         """The state with the city the text names, or None if it names none (the person moved on)."""
-        place = place_finder(self.knowledge).find(text, language)
+        place = self._places().find(text, language)
         if place is None or place.city is None:
             return None
         return {**state, "city": place.city}
@@ -106,7 +115,7 @@ class HandoverFlow:
         return self._message(self.messages.text("handover_ask_languages", language), language, buttons, step="languages")
 
     def _ask_city(self, language: str) -> Message:
-        finder = place_finder(self.knowledge)
+        finder = self._places()
         cities = sorted({city for s in self.knowledge.services.values() for city in s.cities})
         buttons = [{"title": finder.display_name(city, language), "payload": _payload(city=city)} for city in cities]
         buttons.append({"title": self.messages.text("button_city_skip", language), "payload": _payload(city=SKIP_CITY)})
@@ -174,7 +183,7 @@ class HandoverFlow:
         case: Case = {"service": service.id, "service_name": service.name, "response_time": service.response_time,
                       "entry": entry.id if entry else None, "category": state.get("category"), "topic": topic,
                       "question": state.get("question"), "languages": state.get("languages") or [language],
-                      "city": place_finder(self.knowledge).display_name(city, REFERENCE_LANGUAGE) if city else None,
+                      "city": self._places().display_name(city, REFERENCE_LANGUAGE) if city else None,
                       "language": language, "alternatives": alternatives}
         text = consent_text(case, self.messages, settings.HANDOVER_RETENTION_DAYS)
         return self._message(text, language, [], step="consent", case=case, type="handover_consent")

@@ -88,7 +88,9 @@ def warm_up_in_background() -> None:
         _watching.set()
 
     def work() -> None:
-        router()
+        from actions.places import place_finder  # spaCy: only in the worker, see actions/handover_flow.py
+
+        place_finder(router().knowledge)  # the handover's city lookup, so its first use is quick too
         while True:
             time.sleep(settings.RELOAD_POLL_SECONDS)
             try:

@@ -1,7 +1,9 @@
 """Live reload: a saved knowledge change reaches the running bot without a restart."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -14,7 +16,7 @@ from ruamel.yaml import YAML
 from actions.knowledge_loader import load_knowledge
 from tools import paths
 from tools.chat import send
-from tools.reload import reload_rasa
+from tools.reload import reload_rasa, write_servers_file
 from tools.servers import Servers, running
 from tools.training import training_data
 
@@ -75,3 +77,16 @@ def test_a_new_question_is_understood_after_reload_and_rasa_is_hot_swapped(
     print(f"Rasa retrain and hot swap: {result.seconds:.1f} s")
     assert result.swapped and httpx.get(f"{servers.rasa_url}/status").json()["model_file"] != before
     assert any("Quelle" in (r.get("text") or "") for r in send(servers, "live-after", odd))  # no downtime, still answers
+
+
+def test_lotse_reload_finds_the_running_bot_or_says_it_is_not_running(live: tuple[Servers, Path],
+                                                                      tmp_path: Path) -> None:
+    command = [str(paths.ACTIONS_PYTHON), "-m", "tools.cli", "reload"]
+    missing = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "LOTSE_DATA_DIR": str(tmp_path)})
+    assert missing.returncode == 1 and "./lotse run" in missing.stderr
+    servers, _ = live
+    write_servers_file(tmp_path, servers.rasa_url, servers.actions_url)  # as `./lotse run` leaves it
+    found = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "LOTSE_DATA_DIR": str(tmp_path)})
+    assert found.returncode == 0 and "action server picks up knowledge changes" in found.stdout

@@ -20,6 +20,9 @@ from tools.training import train
 
 SERVERS_FILE = "servers.json"
 DEBOUNCE_S = 2.0  # several saves in a row train once
+STATUS_PROBES = 16  # fresh connections that all must report it; measured: they spread ~evenly over 2 workers,
+# so all 16 landing on one worker happens about 3 times in 100,000
+MAX_SWAP_ATTEMPTS = 12
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,29 @@ def reload_rasa(rasa_url: str, data_dir: Path | None = None) -> RasaReload:
     """
     start = time.monotonic()
     model = train(data_dir, quiet=True)
-    running = httpx.get(f"{rasa_url}/status", timeout=10).json().get("model_file", "")
-    swapped = Path(running).name != model.name
+    swapped = not _serving_everywhere(rasa_url, model.name)
     if swapped:
-        httpx.put(f"{rasa_url}/model", json={"model_file": str(model)}, timeout=300).raise_for_status()
+        _swap(rasa_url, model)
     return RasaReload(model.name, swapped, time.monotonic() - start)
+
+
+def _serving_everywhere(rasa_url: str, model_name: str) -> bool:
+    """True if every one of several fresh connections reports `model_name`.
+
+    With several Rasa workers (tools/servers.py) each connection lands on one of them, and each
+    worker holds its own model: one answer says nothing about the others.
+    """
+    return all(Path(httpx.get(f"{rasa_url}/status", timeout=10).json().get("model_file", "")).name == model_name
+               for _ in range(STATUS_PROBES))
+
+
+def _swap(rasa_url: str, model: Path) -> None:
+    """PUT the model until every worker serves it (each PUT reaches one worker, on a fresh connection)."""
+    for _ in range(MAX_SWAP_ATTEMPTS):
+        httpx.put(f"{rasa_url}/model", json={"model_file": str(model)}, timeout=300).raise_for_status()
+        if _serving_everywhere(rasa_url, model.name):
+            return
+    raise RuntimeError(f"not every Rasa worker took {model.name} after {MAX_SWAP_ATTEMPTS} attempts")
 
 
 def write_servers_file(state_dir: Path, rasa_url: str, actions_url: str | None) -> None:
