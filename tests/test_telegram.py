@@ -312,16 +312,30 @@ def test_thumbs_down_puts_the_question_into_the_volunteers_inbox(telegram: Teleg
     assert "Novak" not in text and rated.split(":")[1] in candidates
 
 
+def editor_page(port: int, timeout: float = 60.0) -> str:
+    """The editor's first page, once it is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/", timeout=10, follow_redirects=True).raise_for_status().text
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def test_lotse_run_with_a_token_serves_telegram(tmp_path: Path) -> None:
     """What an operator does: `./lotse run` with TELEGRAM_BOT_TOKEN starts both servers and the gateway."""
     with FakeBotApi() as api:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "LOTSE_TELEGRAM_API_URL": api.url,
-               "LOTSE_DATA_DIR": str(tmp_path), "LOTSE_EMBEDDING_MODEL": "none"}
+               "LOTSE_DATA_DIR": str(tmp_path), "LOTSE_EMBEDDING_MODEL": "none",
+               "LOTSE_EDITOR_PORT": str(free_port())}
         process = spawn([str(paths.ROOT / "lotse"), "run"], tmp_path / "run.log", env)
         try:
             api.wait_for(0, lambda c: c.method == "deleteWebhook", timeout=300)
             replies = TelegramUser(api, 555_000_001, "fr").say("/start")
             assert messages().text("greeting", "fr") in texts(replies)
             assert (tmp_path / "tracker.db").exists() and (tmp_path / "pseudonym.key").exists()
+            assert "token" in editor_page(int(env["LOTSE_EDITOR_PORT"]))  # the volunteers' editor runs beside it
         finally:
             stop(process)
