@@ -129,6 +129,14 @@ def test_help_says_what_lotse_cannot_do_and_how_to_delete(telegram: Telegram) ->
     assert "cannot give legal advice" in text and "/delete" in text and "Privacy" in text
 
 
+def test_language_command_offers_all_eight_languages_and_unknown_commands_get_help(telegram: Telegram) -> None:
+    user = telegram.user("ru")
+    replies = user.say("/language")
+    assert texts(replies) == messages().text("choose_language", "ru")
+    assert len([c for c in callbacks(replies) if c.startswith("/choose_language{")]) == 8
+    assert texts(user.say("/foo")) == messages().text("about", "ru")
+
+
 def test_person_command_starts_the_handover(telegram: Telegram) -> None:
     replies = telegram.user("en").say("/person")
     assert texts(replies) == messages().text("handover_ask_languages", "en")
@@ -299,10 +307,14 @@ def test_thumbs_down_puts_the_question_into_the_volunteers_inbox(telegram: Teleg
     rated = next(cb for cb in callbacks(replies) if cb.startswith("#fb:") and cb.endswith(":0"))
     user.api.inject(user.callback_update(rated))
     deadline = time.monotonic() + 20
+    kept: list[tuple[str, str, str]] = []
     while time.monotonic() < deadline:
         with sqlite3.connect(servers.tracker_db.parent / "lotse.db") as db:  # type: ignore[union-attr]
-            rows = db.execute("SELECT text, reason, candidates FROM inbox_messages WHERE reason = 'rated_unhelpful'"
-                              ).fetchall()
+            try:
+                rows = db.execute("SELECT text, reason, candidates FROM inbox_messages "
+                                  "WHERE reason = 'rated_unhelpful'").fetchall()
+            except sqlite3.OperationalError:  # no table yet: nothing has been kept so far
+                rows = []
         kept = [r for r in rows if "register my address after moving in" in r[0]]
         if kept:
             break
