@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterable
 
-from sqlalchemy import JSON, DateTime, Integer, String, create_engine, delete, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import JSON, DateTime, Integer, String, delete, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from actions import settings
 from actions.anonymise import anonymise
+from actions.database import engine, utcnow
 
 REASONS = ("no_match", "out_of_scope_low_confidence", "clarify_abandoned", "rated_unhelpful")
 MAX_CHARS = 500
@@ -55,10 +55,6 @@ class InboxGroup:
     ids: tuple[int, ...]
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
 class Inbox:
     """Store and read the inbox; each method is one short transaction."""
 
@@ -74,7 +70,7 @@ class Inbox:
             return
         with self._sessions.begin() as session:
             session.add(InboxMessage(text=cleaned, language=language, reason=reason,
-                                     candidates=list(candidates)[:3], created_at=_now()))
+                                     candidates=list(candidates)[:3], created_at=utcnow()))
 
     def groups(self, limit: int = 100) -> list[InboxGroup]:
         """Groups of similar messages, the group with the newest message first."""
@@ -88,10 +84,11 @@ class Inbox:
 
         vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True).fit_transform(
             [m.text for m in messages])
+        similarity = (vectors @ vectors.T).tocsr()  # rows are L2-normalised: the products are cosines
         clusters: list[list[int]] = []
         for index in range(len(messages)):
             for cluster in clusters:
-                if (vectors[cluster[0]] @ vectors[index].T).toarray()[0, 0] >= SIMILAR:
+                if similarity[cluster[0], index] >= SIMILAR:
                     cluster.append(index)
                     break
             else:
@@ -119,8 +116,4 @@ class Inbox:
 @lru_cache(maxsize=4)
 def open_inbox(url: str | None = None) -> Inbox:
     """The inbox in the project's database (or `url`); the SQLite file's folder is created if needed."""
-    url = url or settings.DATABASE_URL
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return Inbox(create_engine(url, pool_pre_ping=True))
+    return Inbox(engine(url or settings.DATABASE_URL))

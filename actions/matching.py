@@ -62,10 +62,6 @@ def _fits_age(service: Service, age_group: str | None) -> bool:
     return (service.min_age is None or service.min_age <= high) and (service.max_age is None or service.max_age >= low)
 
 
-def _relevant(service: Service, request: Request) -> bool:
-    return service.kind in _kinds(request)
-
-
 def _reachable(service: Service, city: str | None) -> bool:
     return service.national or (bool(city) and city in service.cities)
 
@@ -75,7 +71,7 @@ def match_services(knowledge: KnowledgeBase, request: Request, limit: int = MAX_
     kinds = _kinds(request)
     matches = []
     for service in knowledge.services.values():
-        if not (_relevant(service, request) and _reachable(service, request.city)
+        if not (service.kind in kinds and _reachable(service, request.city)
                 and _fits_age(service, request.age_group)):
             continue
         speaks = bool(request.languages) and any(lang in service.languages for lang in request.languages or ())
@@ -94,7 +90,8 @@ def missing_information(knowledge: KnowledgeBase, request: Request) -> str | Non
     """The next thing to ask, only where it changes the proposal: "languages", "city", "age" or None."""
     if request.languages is None:
         return "languages"
-    relevant = [s for s in knowledge.services.values() if _relevant(s, request)]
+    kinds = _kinds(request)
+    relevant = [s for s in knowledge.services.values() if s.kind in kinds]
     if request.city is None and any(not s.national for s in relevant):
         return "city"
     if request.age_group is None and any(s.min_age is not None or s.max_age is not None

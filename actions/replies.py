@@ -16,7 +16,6 @@ from actions.routing import Decision
 from actions.taxonomy import CATEGORIES
 
 MAX_SERVICES = 3
-DEFAULT_SERVICE_KINDS = ("mbe", "jmd", "mo")
 Message = dict[str, Any]
 
 
@@ -32,7 +31,7 @@ class ReplyBuilder:
         self.knowledge = knowledge
         self.messages = messages
 
-    def build(self, decision: Decision, last_entry: str | None = None) -> list[Message]:
+    def build(self, decision: Decision) -> list[Message]:
         lang = decision.language
         t = self.messages.text
         replies: list[Message] = []

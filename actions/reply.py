@@ -11,9 +11,9 @@ import multiprocessing
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from sqlalchemy.exc import SQLAlchemyError
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions import settings
 from actions.handover_flow import HandoverFlow
@@ -45,23 +45,24 @@ class ActionReply(Action):
         # when it clearly disagrees (Router._language switches only on a confident detection).
         metadata = message.get("metadata") or {}
         current = tracker.get_slot("language") or language_from_code(metadata.get("language_code"))
-        decision = router().decide(message.get("text") or "", Nlu.from_parse(message), current)
+        nlu = Nlu.from_parse(message)
+        text = message.get("text") or ""
+        decision = router().decide(text, nlu, current)
         # Routing outcome only; message text is never logged at INFO.
         logger.info("reply kind=%s language=%s entry=%s confidence=%.2f", decision.kind, decision.language,
                     decision.entry_id, decision.confidence)
         flow = HandoverFlow(router().knowledge, messages())
-        handover = self._handover(flow, tracker, decision, message)
+        handover = self._handover(flow, tracker, decision, nlu, text)
         if handover is not None:
             replies, handover = flow.step(handover, decision.language, tuple(metadata.get("warm_services") or ()))
         else:
-            replies = ReplyBuilder(router().knowledge, messages()).build(decision, last_entry=tracker.get_slot("last_entry"))
+            replies = ReplyBuilder(router().knowledge, messages()).build(decision)
         for reply in replies:
             dispatcher.utter_message(**reply)
         slots: dict[str, Any] = {"language": decision.language, "handover": handover,
-                                 "open_clarify": self._keep_unanswered(tracker, decision, message)}
+                                 "open_clarify": self._keep_unanswered(tracker, decision, nlu, text)}
         if decision.kind in ("answer", "emergency") and decision.entry_id:
             slots["last_entry"] = decision.entry_id
-        text = message.get("text") or ""
         if decision.kind in QUESTION_KINDS and not text.startswith("/"):
             slots["last_question"] = text[: settings.MAX_ROUTED_CHARS]
         # Only changes become events: every event is stored, and Rasa reloads and replays them all on each
@@ -69,13 +70,12 @@ class ActionReply(Action):
         return [SlotSet(name, value) for name, value in slots.items() if tracker.get_slot(name) != value]
 
     @staticmethod
-    def _keep_unanswered(tracker: Tracker, decision: Decision, message: dict[str, Any]) -> dict[str, Any] | None:
+    def _keep_unanswered(tracker: Tracker, decision: Decision, nlu: Nlu, text: str) -> dict[str, Any] | None:
         """Put what the bot could not answer into the volunteers' inbox; returns the new open clarify question.
 
         Kept: no-match, out-of-scope with low confidence, a clarify question the person did not
         resolve with one of its buttons, and the question behind an answer rated 👎.
         """
-        text = message.get("text") or ""
         typed = not text.startswith("/")
         candidates = [c.entry_id for c in decision.candidates[:3]]
         open_clarify = tracker.get_slot("open_clarify")
@@ -84,7 +84,7 @@ class ActionReply(Action):
             kept.append((text, decision.language, "no_match", candidates))
         if typed and decision.kind == "out_of_scope" and decision.confidence < OUT_OF_SCOPE_SURE:
             kept.append((text, decision.language, "out_of_scope_low_confidence", candidates))
-        if isinstance(open_clarify, dict) and Nlu.from_parse(message).intent != "choose_entry":
+        if isinstance(open_clarify, dict) and nlu.intent != "choose_entry":
             kept.append((open_clarify["text"], open_clarify["language"], "clarify_abandoned",
                          open_clarify["candidates"]))
         if decision.kind == "rated" and tracker.get_slot("last_question"):
@@ -100,8 +100,8 @@ class ActionReply(Action):
         return None
 
     @staticmethod
-    def _handover(flow: HandoverFlow, tracker: Tracker, decision: Decision,
-                  message: dict[str, Any]) -> dict[str, Any] | None:
+    def _handover(flow: HandoverFlow, tracker: Tracker, decision: Decision, nlu: Nlu,
+                  text: str) -> dict[str, Any] | None:
         """The handover state after this message, or None when no handover is under way."""
         state = tracker.get_slot("handover")
         if decision.kind == "emergency":
@@ -109,12 +109,10 @@ class ActionReply(Action):
         if decision.kind == "person" or (decision.kind == "handover_step" and not isinstance(state, dict)):
             state = flow.start(tracker.get_slot("last_entry"), tracker.get_slot("last_question"))
         if decision.kind == "handover_step":
-            entities = Nlu.from_parse(message).entities
-            state = flow.update(state, entities)
-            return flow.choose(state, entities["service"]) if entities.get("service") else state
+            state = flow.update(state, nlu.entities)
+            return flow.choose(state, nlu.entities["service"]) if nlu.entities.get("service") else state
         if decision.kind == "person":
             return state
-        text = message.get("text") or ""
         if isinstance(state, dict) and flow.waits_for_place(state) and not text.startswith("/"):
             return flow.place_from_text(state, text, decision.language)  # None: they asked something else
         return None

@@ -54,7 +54,7 @@ def router() -> Router:
     if _current is None:
         with _first_build:
             if _current is None:
-                _current = _build()
+                _current = _build(knowledge_fingerprint(settings.KNOWLEDGE_DIR))
     return _current[0]
 
 
@@ -65,7 +65,7 @@ def reload_if_changed() -> bool:
     if _current is not None and _current[1] == fingerprint:
         return False
     start = time.monotonic()
-    rebuilt = _build()
+    rebuilt = _build(fingerprint)
     _current = rebuilt  # one assignment: messages use the old router until here, the new one after
     logger.info("knowledge reloaded in %.1f s", time.monotonic() - start)
     return True
@@ -102,8 +102,11 @@ def warm_up_in_background() -> None:
     threading.Thread(target=work, name="lotse-knowledge", daemon=True).start()
 
 
-def _build() -> tuple[Router, str]:
-    fingerprint = knowledge_fingerprint(settings.KNOWLEDGE_DIR)
+def _build(fingerprint: str) -> tuple[Router, str]:
+    """The router for knowledge/ as it is now, with the fingerprint taken before loading it.
+
+    Taken before: a file written during the load changes the fingerprint again, so the next check rebuilds.
+    """
     result = load_knowledge(settings.KNOWLEDGE_DIR)
     for problem in result.errors:
         logger.warning("knowledge file left out: %s:%s %s", problem.path, problem.line, problem.message)

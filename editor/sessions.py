@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from actions.secret_file import secret_from_file
 from editor.tokens import Volunteer
 
 COOKIE = "lotse_editor"
@@ -44,15 +45,7 @@ def load_secret(data_dir: Path) -> bytes:
     so sessions survive a restart without anyone having to configure a secret."""
     if os.environ.get("LOTSE_EDITOR_SECRET"):
         return os.environ["LOTSE_EDITOR_SECRET"].encode("utf-8")
-    path = data_dir / KEY_FILE_NAME
-    data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(secrets.token_hex(32).encode("ascii"))
-    return path.read_bytes().strip()
+    return secret_from_file(data_dir / KEY_FILE_NAME).encode("ascii")
 
 
 class SessionCodec:

@@ -17,7 +17,8 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, delete, sele
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from gateway.database import Base, utcnow
+from actions.database import utcnow
+from gateway.database import Base
 
 OPEN_STATES = ("consented", "sent", "claimed", "answered")
 TALKING_STATES = ("claimed", "answered")  # the person's messages go to the counsellor

@@ -6,21 +6,16 @@ Only what a feature needs: update ids (so a Telegram retry is handled once) and
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import (BigInteger, Boolean, DateTime, Integer, MetaData, String, Table, UniqueConstraint, create_engine,
-                        delete, select)
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, MetaData, String, Table, UniqueConstraint, delete
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, NoSuchTableError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from actions.database import engine, utcnow
+
 # Telegram stops retrying an update after about a day; older ids need not be remembered.
 UPDATE_MEMORY = dt.timedelta(days=2)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
@@ -48,21 +43,11 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
-@dataclass(frozen=True)
-class FeedbackCount:
-    entry: str
-    helpful: int
-    not_helpful: int
-
-
 def connect(url: str) -> Engine:
     """An engine for `url`, creating the SQLite file's folder and the tables if needed."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
-    return engine
+    created = engine(url)
+    Base.metadata.create_all(created)
+    return created
 
 
 class GatewayStore:
@@ -89,15 +74,6 @@ class GatewayStore:
         with self._sessions.begin() as session:
             session.execute(delete(Feedback).where(Feedback.chat == chat, Feedback.entry == entry))
             session.add(Feedback(chat=chat, entry=entry, language=language, helpful=helpful, created_at=utcnow()))
-
-    def feedback_counts(self) -> list[FeedbackCount]:
-        """👍/👎 per entry, for volunteers deciding which answers to improve."""
-        with self._sessions() as session:
-            rows = session.execute(select(Feedback.entry, Feedback.helpful)).all()
-        counts: dict[str, list[int]] = {}
-        for entry, helpful in rows:
-            counts.setdefault(entry, [0, 0])[0 if helpful else 1] += 1
-        return [FeedbackCount(entry, up, down) for entry, (up, down) in sorted(counts.items())]
 
     def delete_chat(self, chat: str) -> int:
         """Remove everything stored under a chat's pseudonym; returns the number of rows deleted."""

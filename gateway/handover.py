@@ -22,10 +22,10 @@ from telegram import Bot, CallbackQuery, Message
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
+from actions.database import utcnow
 from actions.handover_summary import consent_text, summary
 from actions.messages import Messages
 from gateway.cases import Case, CaseStore
-from gateway.database import utcnow
 from gateway.pseudonyms import Pseudonyms
 from gateway.rendering import GATEWAY_CALLBACK, Button, keyboard
 

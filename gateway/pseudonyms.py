@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
 from pathlib import Path
+
+from actions.secret_file import secret_from_file
 
 SENDER_PREFIX = "tg-"
 
 
 def load_key(path: Path) -> bytes:
     """The pseudonym key, created once with owner-only permissions."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
+    return bytes.fromhex(secret_from_file(path))
 
 
 class Pseudonyms:

@@ -16,7 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 from actions.messages import messages
 from gateway.cases import Case
-from gateway.database import Base, connect, utcnow
+from actions.database import utcnow
+from gateway.database import Base, connect
 from tests.conftest import gateway_process
 from tests.fake_telegram import Call, FakeBotApi, TelegramUser
 from tools import paths

@@ -168,7 +168,8 @@ def _cleanup() -> int:
     from actions import settings
     from actions.inbox import open_inbox
     from gateway.cases import CaseStore
-    from gateway.database import connect, utcnow
+    from actions.database import utcnow
+    from gateway.database import connect
     from gateway.settings import database_url
 
     cutoff = utcnow() - dt.timedelta(days=settings.HANDOVER_RETENTION_DAYS)

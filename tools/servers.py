@@ -109,7 +109,8 @@ def rasa_workers(env: dict[str, str]) -> int:
         return 1
 
 
-def _write_endpoints(state_dir: Path, actions_url: str | None, tracker_db: Path, env: dict[str, str]) -> Path:
+def _write_endpoints(state_dir: Path, actions_url: str | None, tracker_db: Path, workers: int,
+                     env: dict[str, str]) -> Path:
     """endpoints.yml with this run's action-server address and SQLite tracker file.
 
     With several Rasa workers, one conversation's messages must still be handled one at a time across
@@ -118,7 +119,7 @@ def _write_endpoints(state_dir: Path, actions_url: str | None, tracker_db: Path,
     endpoints = yaml.safe_load((paths.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"{actions_url or 'http://127.0.0.1:9'}/webhook"
     endpoints["tracker_store"]["db"] = str(tracker_db)
-    if rasa_workers(env) > 1:
+    if workers > 1:
         host, port, db = _redis_address(env)
         endpoints["lock_store"] = {"type": "redis", "url": host, "port": port, "db": db}
     target = state_dir / "endpoints.yml"
@@ -143,8 +144,9 @@ def running(model: Path, state_dir: Path, with_actions: bool = True,
                                      "--port", str(port)], log, env))
             _wait_until_up(f"{actions_url}/health", processes[-1], log, lambda r: r.status_code == 200)
         tracker_db = state_dir / "tracker.db"
-        endpoints = _write_endpoints(state_dir, actions_url, tracker_db, env)
-        rasa_env = {**env, "SANIC_WORKERS": str(rasa_workers(env))}
+        workers = rasa_workers(env)
+        endpoints = _write_endpoints(state_dir, actions_url, tracker_db, workers, env)
+        rasa_env = {**env, "SANIC_WORKERS": str(workers)}
         port = free_port()
         rasa_url = f"http://127.0.0.1:{port}"
         log = state_dir / "rasa.log"
