@@ -20,6 +20,7 @@ from actions.knowledge_loader import load_knowledge
 from actions.ranking import Ranker
 from actions.routing import Router
 from actions.semantic import Encoder, load_encoder
+from actions.training_texts import entry_examples
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +31,9 @@ def encoder() -> Encoder | None:
     return load_encoder()
 
 
-def build_router(knowledge: KnowledgeBase) -> Router:
-    """A router for `knowledge` with the process's embedding model (if any)."""
-    return Router(knowledge, Ranker(knowledge, encoder()))
+def build_router(knowledge: KnowledgeBase, semantic: bool = True) -> Router:
+    """A router for `knowledge`, with the process's embedding model if `semantic` and it is on disk."""
+    return Router(knowledge, Ranker(knowledge, encoder() if semantic else None))
 
 
 def knowledge_fingerprint(directory: Path) -> str:
@@ -49,20 +50,26 @@ _current: tuple[Router, str] | None = None
 
 
 def router() -> Router:
-    """The current router; the first call builds it (callers wait), later calls never wait for a rebuild."""
+    """The current router; the first call builds it (callers wait), later calls never wait for a rebuild.
+
+    The first build does not encode: with every knowledge text's vector on disk it is semantic,
+    otherwise lexical (seconds; on a fresh machine encoding the knowledge takes minutes on two
+    cores) and the background thread of `warm_up_in_background` swaps the semantic router in.
+    """
     global _current
     if _current is None:
         with _first_build:
             if _current is None:
-                _current = _build(knowledge_fingerprint(settings.KNOWLEDGE_DIR))
+                _current = _build(knowledge_fingerprint(settings.KNOWLEDGE_DIR), encode=False)
     return _current[0]
 
 
 def reload_if_changed() -> bool:
-    """Rebuild the router if knowledge/ changed since the last build; True if it did."""
+    """Rebuild the router if knowledge/ changed, or it still lacks the embedding model; True if it did."""
     global _current
     fingerprint = knowledge_fingerprint(settings.KNOWLEDGE_DIR)
-    if _current is not None and _current[1] == fingerprint:
+    lacks_model = _current is not None and _current[0].ranker.encoder is None and encoder() is not None
+    if _current is not None and _current[1] == fingerprint and not lacks_model:
         return False
     start = time.monotonic()
     rebuilt = _build(fingerprint)
@@ -79,8 +86,9 @@ def warm_up_in_background() -> None:
 
     Once per process (later calls return at once). Without holding up the
     server's start-up: Sanic kills a worker that does not report ready within
-    30 s, and a cold start with an embedding model takes minutes (encoding the
-    knowledge once); a message that arrives before the first build simply waits.
+    30 s. A message that arrives before the first (lexical) build simply waits;
+    the semantic router follows when the knowledge is encoded (minutes on a fresh
+    machine, seconds once the vectors are on disk).
     """
     with _first_build:
         if _watching.is_set():
@@ -92,25 +100,29 @@ def warm_up_in_background() -> None:
 
         place_finder(router().knowledge)  # the handover's city lookup, so its first use is quick too
         while True:
-            time.sleep(settings.RELOAD_POLL_SECONDS)
             try:
-                reload_if_changed()
+                reload_if_changed()  # at once the first time: swaps in the semantic router
             except Exception as error:  # noqa: BLE001 - a failed rebuild must not stop the watching
                 logger.error("knowledge reload failed (%s); still serving the previous knowledge",
                              type(error).__name__)
+            time.sleep(settings.RELOAD_POLL_SECONDS)
 
     threading.Thread(target=work, name="lotse-knowledge", daemon=True).start()
 
 
-def _build(fingerprint: str) -> tuple[Router, str]:
+def _build(fingerprint: str, encode: bool = True) -> tuple[Router, str]:
     """The router for knowledge/ as it is now, with the fingerprint taken before loading it.
 
     Taken before: a file written during the load changes the fingerprint again, so the next check rebuilds.
+    encode=False: use the embedding model only if no knowledge text needs encoding first.
     """
     result = load_knowledge(settings.KNOWLEDGE_DIR)
     for problem in result.errors:
         logger.warning("knowledge file left out: %s:%s %s", problem.path, problem.line, problem.message)
-    built = build_router(result.knowledge)
+    model = encoder()
+    texts = [text for text, _ in entry_examples(result.knowledge)]
+    semantic = model is not None and (encode or model.has_cached(texts))
+    built = build_router(result.knowledge, semantic)
     logger.info("knowledge loaded: %d entries, %d services, routing: %s",
                 len(result.knowledge.entries), len(result.knowledge.services), built.ranker.mode)
     return built, fingerprint

@@ -22,9 +22,10 @@ CACHE_DIR = _path("LOTSE_CACHE_DIR", Path.home() / ".cache" / "lotse")
 # Sentence-embedding models downloaded by `./lotse models download`, and cached knowledge embeddings.
 EMBEDDING_CACHE = CACHE_DIR / "embeddings"
 
-# The sentence-embedding model for routing: a name in the local cache, a folder, a packaged model
-# ("all-MiniLM-L6-v2", English, for tests and CI), or "none" for lexical routing only.
-DEFAULT_EMBEDDING_MODEL = "paraphrase-multilingual-MiniLM-L12-v2"
+# The sentence-embedding model for routing: a packaged model ("multilingual-e5-small", all eight
+# languages, the default; "all-MiniLM-L6-v2", English only), a name in the local cache
+# (`./lotse models download`), a folder, or "none" for lexical routing only.
+DEFAULT_EMBEDDING_MODEL = "multilingual-e5-small"
 EMBEDDING_MODEL = os.environ.get("LOTSE_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
 
 # Messages longer than this are cut before routing (the user is told so).

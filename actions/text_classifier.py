@@ -20,11 +20,13 @@ from actions.text_normalisation import fold
 class CharNgramClassifier:
     """One-vs-rest linear SVM; `scores` gives a margin per label (> 0: on the label's side)."""
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str], c: float = 0.5) -> None:
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], c: float = 0.5,
+                 weights: Sequence[float] | None = None) -> None:
         if len(set(labels)) < 2:
             raise ValueError("a classifier needs examples of at least two labels")
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        self._model = LinearSVC(C=c).fit(self._vectorizer.fit_transform([fold(t) for t in texts]), list(labels))
+        self._model = LinearSVC(C=c).fit(self._vectorizer.fit_transform([fold(t) for t in texts]), list(labels),
+                                         sample_weight=None if weights is None else np.asarray(weights, dtype=float))
         self.labels: list[str] = [str(label) for label in self._model.classes_]
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:

@@ -17,6 +17,10 @@ INTEGREAT_TRAIN = Path(__file__).resolve().parent.parent / "corpora" / "integrea
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟।])\s+|\n+")
 MIN_SENTENCE_CHARS = 16  # shorter pieces ("Tel.", list numbers) carry no topic
+# Real questions count double against the entries' own texts when learning categories: they are
+# phrased like users' messages, answer sentences are not (grouped 5-fold cross-validation on the
+# Integreat train split: 75.1 % -> 76.7 % category accuracy).
+INTEGREAT_WEIGHT = 2.0
 
 
 def entry_examples(knowledge: KnowledgeBase) -> Iterator[tuple[str, str]]:
@@ -43,9 +47,10 @@ def integreat_examples(path: Path = INTEGREAT_TRAIN) -> Iterator[tuple[str, str]
             yield row["text"], row["category"]
 
 
-def category_examples(knowledge: KnowledgeBase) -> Iterator[tuple[str, str]]:
-    """(text, category): every entry example labelled with its entry's category, plus Integreat."""
+def category_examples(knowledge: KnowledgeBase) -> Iterator[tuple[str, str, float]]:
+    """(text, category, weight): every entry example labelled with its entry's category, plus Integreat."""
     category_of = {entry.id: entry.category for entry in knowledge.entries.values()}
     for text, entry_id in entry_examples(knowledge):
-        yield text, category_of[entry_id]
-    yield from integreat_examples()
+        yield text, category_of[entry_id], 1.0
+    for text, category in integreat_examples():
+        yield text, category, INTEGREAT_WEIGHT

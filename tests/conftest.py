@@ -56,9 +56,9 @@ def test_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def servers(model: Path, test_knowledge: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     state = tmp_path_factory.mktemp("state")
-    # The servers run lexical routing (as on a machine without the multilingual model); the packaged
-    # model is exercised in-process (tests/test_routing_quality.py) until the action server's Sanic
-    # workers can load it (tqdm fixes the multiprocessing start method to fork; Sanic needs spawn).
+    # The servers run lexical routing, as the action server does until the knowledge is encoded:
+    # encoding all of it takes minutes on two cores. The packaged models, the swap from lexical to
+    # semantic and the per-text vector cache are tested in-process (tests/test_routing_quality.py).
     env = {"LOTSE_KNOWLEDGE_DIR": str(test_knowledge), "LOTSE_EMBEDDING_MODEL": "none",
            "LOTSE_DATABASE_URL": f"sqlite:///{state / 'lotse.db'}"}
     with running(model, state, extra_env=env) as running_servers:

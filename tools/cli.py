@@ -37,8 +37,8 @@ commands:
                       measure latency (1 user, N concurrent users), throughput, server memory
                       and training time against the targets; writes var/bench.json
   models download [NAME]
-                      put a sentence-embedding model (default: the multilingual production model)
-                      into the local cache; needs the internet, the bot itself never downloads
+                      put a sentence-embedding model into the local cache; needs the internet, the bot
+                      itself never downloads (the default multilingual-e5-small comes with the setup)
   cleanup             delete handover cases closed more than LOTSE_HANDOVER_RETENTION_DAYS (90) days ago
                       and inbox messages older than LOTSE_INBOX_RETENTION_DAYS (90); run it daily from cron
   editor add-volunteer NAME | remove-volunteer NAME | volunteers
@@ -115,11 +115,13 @@ def _editor_admin(args: list[str]) -> int:
 
 
 def _route() -> int:
-    from actions.runtime import router
+    from actions.runtime import reload_if_changed, router
     from tools.route import route_lines
     from tools.servers import running
 
     model = _model()
+    router()
+    reload_if_changed()  # with the embedding model, encoding the knowledge first if this machine has not yet
     with tempfile.TemporaryDirectory() as state, running(model, Path(state), with_actions=False) as servers:
         route_lines(router(), servers.rasa_url, sys.stdin)
     return 0

@@ -40,19 +40,20 @@ from tools.training import train, training_data
 INTEGREAT = paths.ROOT.parent / "shared" / "eval" / "integreat_questions.jsonl"
 EMERGENCY_LIST = paths.ROOT / "tests" / "data" / "emergency_messages.yml"
 HOLDOUT_EVERY = 5  # every 5th question of each entry and language is held out
+REPORTED_FOLD = 2  # questions 2, 7, 12, ... are the ones reported; other folds are for tuning
 
 Sample = tuple[str, str, str]  # (entry_id, language, question)
 
 
-def split_questions(knowledge: KnowledgeBase) -> tuple[KnowledgeBase, list[Sample]]:
+def split_questions(knowledge: KnowledgeBase, fold: int = REPORTED_FOLD) -> tuple[KnowledgeBase, list[Sample]]:
     """Knowledge without the held-out questions, and the held-out questions themselves."""
     held_out: list[Sample] = []
     entries = {}
     for entry in knowledge.entries.values():
         kept: dict[str, tuple[str, ...]] = {}
         for lang, questions in entry.questions.items():
-            kept[lang] = tuple(q for i, q in enumerate(questions) if i % HOLDOUT_EVERY != 2)
-            held_out += [(entry.id, lang, q) for q in questions[2::HOLDOUT_EVERY]]
+            kept[lang] = tuple(q for i, q in enumerate(questions) if i % HOLDOUT_EVERY != fold)
+            held_out += [(entry.id, lang, q) for q in questions[fold::HOLDOUT_EVERY]]
         entries[entry.id] = dataclasses.replace(entry, questions=kept)
     return KnowledgeBase(entries, dict(knowledge.services)), held_out
 

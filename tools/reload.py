@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,8 @@ SERVERS_FILE = "servers.json"
 DEBOUNCE_S = 2.0  # several saves in a row train once
 STATUS_PROBES = 16  # fresh connections that all must report it; measured: they spread ~evenly over 2 workers,
 # so all 16 landing on one worker happens about 3 times in 100,000
-MAX_SWAP_ATTEMPTS = 12
+SWAP_DEADLINE_S = 180.0  # a busy 2-core machine: loading a model takes a worker several seconds
+CONCURRENT_PUTS = 2  # one per worker: a worker busy loading does not accept, so the next PUT reaches another
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,25 @@ def _serving_everywhere(rasa_url: str, model_name: str) -> bool:
 
 
 def _swap(rasa_url: str, model: Path) -> None:
-    """PUT the model until every worker serves it (each PUT reaches one worker, on a fresh connection)."""
-    for _ in range(MAX_SWAP_ATTEMPTS):
+    """PUT the model until every worker serves it.
+
+    Each PUT reaches one worker. Which one is up to the kernel, and on a loaded machine the same
+    worker can win many times in a row (seen in CI: 12 sequential PUTs all reached one worker).
+    Sending the PUTs at the same time fixes that: the worker that took the first one is busy loading
+    the model and does not accept, so the second reaches the other worker.
+    """
+    deadline = time.monotonic() + SWAP_DEADLINE_S
+
+    def put(_: int) -> None:
         httpx.put(f"{rasa_url}/model", json={"model_file": str(model)}, timeout=300).raise_for_status()
-        if _serving_everywhere(rasa_url, model.name):
-            return
-    raise RuntimeError(f"not every Rasa worker took {model.name} after {MAX_SWAP_ATTEMPTS} attempts")
+
+    with ThreadPoolExecutor(CONCURRENT_PUTS) as pool:
+        while True:
+            list(pool.map(put, range(CONCURRENT_PUTS)))
+            if _serving_everywhere(rasa_url, model.name):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not every Rasa worker took {model.name} within {SWAP_DEADLINE_S:.0f} s")
 
 
 def write_servers_file(state_dir: Path, rasa_url: str, actions_url: str | None) -> None:
