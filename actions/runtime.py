@@ -120,8 +120,8 @@ def _build(fingerprint: str, encode: bool = True) -> tuple[Router, str]:
     for problem in result.errors:
         logger.warning("knowledge file left out: %s:%s %s", problem.path, problem.line, problem.message)
     model = encoder()
-    texts = [text for text, _ in entry_examples(result.knowledge)]
-    semantic = model is not None and (encode or model.has_cached(texts))
+    semantic = model is not None and (
+        encode or model.has_cached([text for text, _ in entry_examples(result.knowledge)]))
     built = build_router(result.knowledge, semantic)
     logger.info("knowledge loaded: %d entries, %d services, routing: %s",
                 len(result.knowledge.entries), len(result.knowledge.services), built.ranker.mode)

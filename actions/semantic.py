@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-from abc import ABC, abstractmethod
 import logging
 import os
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Sequence
 

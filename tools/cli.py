@@ -120,8 +120,9 @@ def _route() -> int:
     from tools.servers import running
 
     model = _model()
-    router()
-    reload_if_changed()  # with the embedding model, encoding the knowledge first if this machine has not yet
+    # The one build, with the embedding model: it encodes the knowledge first if this machine has not yet
+    # (router() alone would route lexically until then, as the action server does while it encodes).
+    reload_if_changed()
     with tempfile.TemporaryDirectory() as state, running(model, Path(state), with_actions=False) as servers:
         route_lines(router(), servers.rasa_url, sys.stdin)
     return 0

@@ -61,7 +61,7 @@ def _swap(rasa_url: str, model: Path) -> None:
     """PUT the model until every worker serves it.
 
     Each PUT reaches one worker. Which one is up to the kernel, and on a loaded machine the same
-    worker can win many times in a row (seen in CI: 12 sequential PUTs all reached one worker).
+    worker can win many times in a row (seen in a test run here: 12 sequential PUTs all reached one worker).
     Sending the PUTs at the same time fixes that: the worker that took the first one is busy loading
     the model and does not accept, so the second reaches the other worker.
     """
