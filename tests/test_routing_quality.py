@@ -16,7 +16,7 @@ from actions import runtime, settings
 from actions.knowledge_loader import load_knowledge
 from actions.ranking import Ranker
 from actions.routing import Nlu, Router
-from actions.semantic import Encoder, load_encoder, model_dir
+from actions.semantic import E5Encoder, Encoder, load_encoder, model_dir
 from tests.conftest import TEST_EMBEDDING_MODEL, Conversation, buttons, customs, texts
 from tools import paths
 
@@ -50,6 +50,18 @@ def test_default_multilingual_model_is_packaged_and_matches_across_languages() -
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
     # The same question in Arabic and Ukrainian is closer to the German one than another German question.
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[3] and vectors[0] @ vectors[2] > vectors[0] @ vectors[3]
+
+
+def test_encoding_many_texts_on_all_cores_gives_the_same_vectors_as_one_by_one() -> None:
+    encoder = load_encoder(settings.DEFAULT_EMBEDDING_MODEL)
+    assert isinstance(encoder, E5Encoder)
+    texts = [f"Frage {i}: wie beantrage ich {word}?" for i, word in
+             enumerate(["Kindergeld", "Wohngeld", "einen Pass", "Bürgergeld"] * 70)]
+    assert len(texts) > E5Encoder.CHUNK  # so the chunks run in parallel threads
+    together = encoder.encode(texts)
+    assert together.shape == (len(texts), 384)
+    for i in (0, E5Encoder.CHUNK - 1, E5Encoder.CHUNK, len(texts) - 1):  # both sides of a chunk border
+        assert np.allclose(together[i], encoder.encode([texts[i]])[0], atol=1e-5)
 
 
 def test_knowledge_vectors_are_kept_per_text_so_a_change_encodes_only_new_texts(
