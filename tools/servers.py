@@ -92,9 +92,10 @@ def _redis_address(env: dict[str, str]) -> tuple[str, int, int]:
 def rasa_workers(env: dict[str, str]) -> int:
     """Rasa server processes: LOTSE_RASA_WORKERS, else 2 where Redis answers (and 2+ CPUs), else 1.
 
-    Rasa's per-message work is single-threaded (~35 ms CPU on this 2-core machine, mostly tracker
-    handling), so one process tops out near 27 messages/s; a second worker on the second core reached
-    40 (./lotse bench). Several workers need a lock store shared across processes: Redis.
+    Rasa's per-message work is single-threaded (~17 ms CPU on this 2-core machine, mostly tracker
+    handling and the action call), so a second worker uses the second core while the first waits for
+    the action server (./lotse bench: 41 messages/s at 20 users). Several workers need a lock store
+    shared across processes: Redis.
     """
     if env.get("LOTSE_RASA_WORKERS"):
         return max(1, int(env["LOTSE_RASA_WORKERS"]))
