@@ -15,7 +15,7 @@ import pytest
 from actions import runtime, settings
 from actions.knowledge_loader import load_knowledge
 from actions.ranking import Ranker
-from actions.routing import Nlu, Router
+from actions.routing import LEXICAL_THRESHOLDS, SEMANTIC_THRESHOLDS, Nlu, Router
 from actions.semantic import E5Encoder, Encoder, load_encoder, model_dir
 from tests.conftest import TEST_EMBEDDING_MODEL, Conversation, buttons, customs, texts
 from tools import paths
@@ -90,8 +90,11 @@ def test_the_bot_answers_lexically_at_once_and_swaps_in_the_model_when_the_knowl
     runtime.encoder.cache_clear()
     try:
         assert runtime.router().ranker.mode == "lexical"  # the first message never waits for the encoding
+        assert runtime.router().thresholds == LEXICAL_THRESHOLDS
         assert runtime.reload_if_changed()  # what the background thread does next
         assert runtime.router().ranker.mode == f"semantic:{settings.DEFAULT_EMBEDDING_MODEL}"
+        # The semantic scores spread wider: the swapped-in router decides with thresholds tuned for them.
+        assert runtime.router().thresholds == SEMANTIC_THRESHOLDS != LEXICAL_THRESHOLDS
         assert runtime.router().ranker.rank("як записатися на інтеграційний курс").candidates[0].entry_id \
             == "integrationskurs"
         assert not runtime.reload_if_changed()  # nothing changed: no rebuild
