@@ -31,7 +31,8 @@ commands:
   eval [--json PATH] [--no-rasa-baseline]
                       measure routing: emergency recall, category accuracy (Integreat dev),
                       entry accuracy on held-out questions, against baselines (the Rasa default
-                      pipeline baseline trains ~15 min once, then is cached)
+                      pipeline baseline trains about an hour on 2 cores, then is cached until
+                      knowledge/ changes)
   route               JSON lines {"id","text"} on stdin -> routing decisions on stdout
   bench [--messages N] [--users N] [--per-user N] [--skip-training] [--json PATH]
                       measure latency (1 user, N concurrent users), throughput, server memory

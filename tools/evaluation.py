@@ -120,7 +120,7 @@ def _rasa_init_intents(trained_knowledge: KnowledgeBase, held_out: list[Sample],
     """The top intent of Rasa's default pipeline (trained on the same data) for each text."""
     data = rasa_init_training_data(trained_knowledge, held_out, tmp / "baseline-data")
     print("Rasa default pipeline baseline: DIET and ResponseSelector, 100 epochs each "
-          "(about 15 minutes on 2 cores, then cached) ...", file=sys.stderr)
+          "(about an hour on 2 cores for ~10,000 examples, then cached) ...", file=sys.stderr)
     model = train(data, quiet=True, config=RASA_INIT_CONFIG, nlu_only=True)
     with running(model, tmp / "baseline-state", with_actions=False) as servers, httpx.Client(timeout=60) as client:
         return [str((parse(client, servers.rasa_url, text).get("intent") or {}).get("name")) for text in texts]
