@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from actions.knowledge_base import KnowledgeBase
-from actions.semantic import EmbeddingClassifier, Encoder, NearestTexts
-from actions.text_classifier import CharNgramClassifier
+from actions.semantic import Encoder, NearestTexts
+from actions.text_classifier import CharNgramClassifier, LinearMargins
 from actions.training_texts import category_examples, entry_examples
 
 
@@ -70,17 +70,27 @@ class Weights:
 
 @dataclass(frozen=True)
 class _SemanticViews:
-    """What the embedding model adds: nearest entry texts, and linear SVMs for entries and categories."""
+    """What the embedding model adds: nearest entry texts, and linear SVMs for entries and categories.
+
+    The nearest texts catch a near-paraphrase; an SVM weighs everything a label's texts share, so it
+    generalises where a few close texts belong to a neighbouring topic (gains in `Weights`).
+    """
 
     nearest: NearestTexts
-    entries: EmbeddingClassifier
-    categories: EmbeddingClassifier
+    entries: LinearMargins
+    categories: LinearMargins
+
+
+def embedded_texts(knowledge: KnowledgeBase) -> list[str]:
+    """Every text the ranker encodes with the embedding model: the entries' examples, then Integreat's."""
+    return [text for text, _, _ in category_examples(knowledge)]
 
 
 class Ranker:
     """Built once per knowledge version; stateless per message.
 
-    Building takes 3-13 s without a model; the embedding SVMs add about 25 s (measured).
+    Building takes 3-13 s without a model; the embedding SVMs add about 35 s (./lotse bench:
+    router rebuild after one changed question 14 -> 49 s).
     """
 
     def __init__(self, knowledge: KnowledgeBase, encoder: Encoder | None = None,
@@ -102,10 +112,10 @@ class Ranker:
         self._entry_category = np.array([category_index[knowledge.entries[e].category]
                                          for e in self._entries.labels])
         if encoder is not None:
-            vectors = encoder.encode_cached(category_texts)  # the entries' texts come first, then Integreat
+            vectors = encoder.encode_cached(embedded_texts(knowledge))  # the entries' texts first, then Integreat
             self._semantic = _SemanticViews(NearestTexts(vectors[:len(texts)], labels),
-                                            EmbeddingClassifier(vectors[:len(texts)], labels),
-                                            EmbeddingClassifier(vectors, categories, weights=weights))
+                                            LinearMargins(vectors[:len(texts)], labels, c=1.0),
+                                            LinearMargins(vectors, categories, c=1.0, weights=weights))
 
     @property
     def mode(self) -> str:

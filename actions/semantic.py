@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.svm import LinearSVC
 
 from actions import settings
 
@@ -189,22 +188,3 @@ class NearestTexts:
         for i, members in enumerate(self._groups):
             out[:, i] = np.sort(similarities[:, members], axis=1)[:, -self.TOP:].mean(axis=1)
         return out
-
-
-class EmbeddingClassifier:
-    """One-vs-rest linear SVM over embeddings: weighs everything a label's texts share.
-
-    Where a few close texts belong to a neighbouring topic, this generalises better than the
-    nearest texts (measured gains are in actions/ranking.py).
-    """
-
-    def __init__(self, vectors: np.ndarray, labels: Sequence[str], c: float = 1.0,
-                 weights: Sequence[float] | None = None) -> None:
-        self._model = LinearSVC(C=c).fit(vectors, list(labels),
-                                         sample_weight=None if weights is None else np.asarray(weights, dtype=float))
-        self.labels: list[str] = [str(label) for label in self._model.classes_]
-
-    def margins(self, vectors: np.ndarray) -> np.ndarray:
-        """Shape (len(vectors), len(self.labels)); > 0: on the label's side."""
-        margins = self._model.decision_function(vectors).reshape(len(vectors), -1)
-        return margins if len(self.labels) > 2 else np.c_[-margins[:, 0], margins[:, 0]]

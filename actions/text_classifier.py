@@ -8,7 +8,7 @@ at start-up and after every knowledge change.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -17,19 +17,31 @@ from sklearn.svm import LinearSVC
 from actions.text_normalisation import fold
 
 
-class CharNgramClassifier:
-    """One-vs-rest linear SVM; `scores` gives a margin per label (> 0: on the label's side)."""
+class LinearMargins:
+    """One-vs-rest linear SVM over given features; `margins` gives one per label (> 0: on the label's side)."""
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str], c: float = 0.5,
-                 weights: Sequence[float] | None = None) -> None:
+    def __init__(self, features: Any, labels: Sequence[str], c: float, weights: Sequence[float] | None = None) -> None:
         if len(set(labels)) < 2:
             raise ValueError("a classifier needs examples of at least two labels")
-        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        self._model = LinearSVC(C=c).fit(self._vectorizer.fit_transform([fold(t) for t in texts]), list(labels),
+        self._model = LinearSVC(C=c).fit(features, list(labels),
                                          sample_weight=None if weights is None else np.asarray(weights, dtype=float))
         self.labels: list[str] = [str(label) for label in self._model.classes_]
 
+    def margins(self, features: Any) -> np.ndarray:
+        """Shape (rows of `features`, len(self.labels))."""
+        margins = self._model.decision_function(features)
+        return margins.reshape(margins.shape[0], -1) if len(self.labels) > 2 else np.c_[-margins, margins]
+
+
+class CharNgramClassifier:
+    """Linear SVM over character n-grams of folded text; `scores` gives a margin per label."""
+
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], c: float = 0.5,
+                 weights: Sequence[float] | None = None) -> None:
+        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        self._model = LinearMargins(self._vectorizer.fit_transform([fold(t) for t in texts]), labels, c, weights)
+        self.labels = self._model.labels
+
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Margins, shape (len(texts), len(self.labels))."""
-        margins = self._model.decision_function(self._vectorizer.transform([fold(t) for t in texts]))
-        return margins.reshape(len(texts), -1) if len(self.labels) > 2 else np.c_[-margins, margins]
+        return self._model.margins(self._vectorizer.transform([fold(t) for t in texts]))
