@@ -17,6 +17,7 @@ from actions.knowledge_loader import load_knowledge
 from actions.ranking import Ranker
 from actions.routing import LEXICAL_THRESHOLDS, SEMANTIC_THRESHOLDS, Nlu, Router
 from actions.semantic import E5Encoder, Encoder, load_encoder, model_dir
+from actions.training_texts import INTEGREAT_ALT_WEIGHT, INTEGREAT_WEIGHT, integreat_examples
 from tests.conftest import TEST_EMBEDDING_MODEL, Conversation, buttons, customs, texts
 from tools import paths
 
@@ -115,8 +116,12 @@ def test_missing_model_falls_back_to_lexical_routing_and_says_how_to_fix_it(
     assert len(warnings) == 1 and "./lotse models download" in warnings[0]
 
 
-def test_semantic_and_lexical_rankers_both_find_typical_questions(encoder: Encoder, knowledge) -> None:  # type: ignore[no-untyped-def]
-    semantic = Ranker(knowledge, encoder)
+@pytest.fixture(scope="module")
+def semantic(encoder: Encoder, knowledge) -> Ranker:  # type: ignore[no-untyped-def]
+    return Ranker(knowledge, encoder)
+
+
+def test_semantic_and_lexical_rankers_both_find_typical_questions(semantic: Ranker, knowledge) -> None:  # type: ignore[no-untyped-def]
     lexical = Ranker(knowledge)
     assert semantic.mode == f"semantic:{TEST_EMBEDDING_MODEL}" and lexical.mode == "lexical"
     for text, entry in [("wie melde ich meine neue wohnung an", "anmeldung"),
@@ -127,10 +132,20 @@ def test_semantic_and_lexical_rankers_both_find_typical_questions(encoder: Encod
         assert lexical.rank(text).candidates[0].entry_id == entry, text
 
 
-def test_questions_outside_the_entries_still_get_a_category(knowledge) -> None:  # type: ignore[no-untyped-def]
-    ranker = Ranker(knowledge)
-    assert ranker.rank("Wo kann ich in meiner Stadt Schach spielen?").category in ("community", "daily_life")
-    assert ranker.rank("Which vaccinations does my baby need?").category == "health"
+def test_questions_outside_the_entries_still_get_a_category(semantic: Ranker, knowledge) -> None:  # type: ignore[no-untyped-def]
+    for ranker in (Ranker(knowledge), semantic):  # the semantic guess adds the nearest texts of each category
+        assert ranker.rank("Wo kann ich in meiner Stadt Schach spielen?").category in ("community", "daily_life")
+        assert ranker.rank("Which vaccinations does my baby need?").category == "health"
+
+
+def test_integreat_questions_teach_their_second_category_but_never_out_of_scope(tmp_path: Path) -> None:
+    rows = tmp_path / "train.jsonl"
+    rows.write_text('{"id": 1, "text": "Frauenkurs Deutsch", "category": "language", "alt": "family"}\n'
+                    '{"id": 2, "text": "Wie spät ist es?", "category": "daily_life", "alt": "out_of_scope"}\n'
+                    '{"id": 3, "text": "Kindergeld", "category": "benefits", "alt": null}\n', encoding="utf-8")
+    assert list(integreat_examples(rows)) == [
+        ("Frauenkurs Deutsch", "language", INTEGREAT_WEIGHT), ("Frauenkurs Deutsch", "family", INTEGREAT_ALT_WEIGHT),
+        ("Wie spät ist es?", "daily_life", INTEGREAT_WEIGHT), ("Kindergeld", "benefits", INTEGREAT_WEIGHT)]
 
 
 def test_vague_message_gets_up_to_three_topic_buttons_instead_of_a_guess(user: Conversation) -> None:
