@@ -84,7 +84,8 @@ class _SemanticViews:
     nearest: NearestTexts
     entries: LinearMargins
     categories: LinearMargins
-    nearest_categories: NearestTexts
+    nearest_categories: NearestTexts  # over every embedded text; the entries' texts are its first `entry_texts`
+    entry_texts: int
 
 
 def _standardised(similarities: np.ndarray) -> np.ndarray:
@@ -127,7 +128,7 @@ class Ranker:
             self._semantic = _SemanticViews(NearestTexts(vectors[:len(texts)], labels),
                                             LinearMargins(vectors[:len(texts)], labels, c=1.0),
                                             LinearMargins(vectors, categories, c=1.0, weights=weights),
-                                            NearestTexts(vectors, categories))
+                                            NearestTexts(vectors, categories), len(texts))
 
     @property
     def mode(self) -> str:
@@ -142,14 +143,16 @@ class Ranker:
         guess_margins = category_margins
         entry_margins = self._entries.scores([text])[0]
         if self._semantic is not None and self.encoder is not None:
+            views = self._semantic
             vector = self.encoder.encode([text])
-            category_margins = (category_margins
-                                + self.weights.category_embedding * self._semantic.categories.margins(vector)[0])
+            cosines = views.nearest_categories.cosines(vector)  # once: the entries' texts are the first columns
+            category_margins = category_margins + self.weights.category_embedding * views.categories.margins(vector)[0]
             guess_margins = category_margins + self.weights.category_semantic * _standardised(
-                self._semantic.nearest_categories.similarities(vector)[0])
+                views.nearest_categories.from_cosines(cosines)[0])
             entry_margins = (entry_margins
-                             + self.weights.semantic * _standardised(self._semantic.nearest.similarities(vector)[0])
-                             + self.weights.embedding * self._semantic.entries.margins(vector)[0])
+                             + self.weights.semantic * _standardised(
+                                 views.nearest.from_cosines(cosines[:, :views.entry_texts])[0])
+                             + self.weights.embedding * views.entries.margins(vector)[0])
         scores = entry_margins + self.weights.category * category_margins[self._entry_category]
         best = np.argsort(-scores)[:limit]
         top_category = int(np.argmax(guess_margins))

@@ -181,10 +181,14 @@ class NearestTexts:
         self._vectors = vectors
         self._groups = [np.flatnonzero(owners == i) for i in range(len(self.labels))]
 
-    def similarities(self, vectors: np.ndarray) -> np.ndarray:
-        """Shape (len(vectors), len(self.labels))."""
-        similarities = vectors @ self._vectors.T
-        out = np.zeros((len(vectors), len(self.labels)), dtype=np.float32)
+    def cosines(self, vectors: np.ndarray) -> np.ndarray:
+        """Cosine similarity of each of `vectors` to each text, shape (len(vectors), texts)."""
+        return vectors @ self._vectors.T
+
+    def from_cosines(self, cosines: np.ndarray) -> np.ndarray:
+        """Per label, shape (rows of `cosines`, len(self.labels)), from `cosines` against this index's texts
+        (or a wider index whose first columns are these texts: one product serves two indexes)."""
+        out = np.zeros((len(cosines), len(self.labels)), dtype=np.float32)
         for i, members in enumerate(self._groups):
-            out[:, i] = np.sort(similarities[:, members], axis=1)[:, -self.TOP:].mean(axis=1)
+            out[:, i] = np.sort(cosines[:, members], axis=1)[:, -self.TOP:].mean(axis=1)
         return out
