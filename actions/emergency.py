@@ -13,13 +13,15 @@ from pathlib import Path
 
 import yaml
 
+from actions.text_normalisation import clean
+
 PATTERN_FILE = Path(__file__).with_name("emergency_patterns.yml")
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat and tatweel
 
 
 def normalise(text: str) -> str:
     """Lower-case, unify Unicode forms and drop Arabic vowel marks, so patterns stay simple."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("\u200c", " ")
+    text = unicodedata.normalize("NFKC", clean(text)).lower()
     return _ARABIC_MARKS.sub("", text)
 
 

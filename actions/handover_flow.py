@@ -16,7 +16,7 @@ from actions import settings
 from actions.handover_summary import Case, consent_text
 from actions.knowledge_base import KnowledgeBase, Service
 from actions.languages import LANGUAGES, REFERENCE_LANGUAGE, language_names
-from actions.matching import GENERAL_KINDS, Match, Request, match_services, missing_information
+from actions.matching import GENERAL_KINDS, Match, Request, kinds_for_category, match_services, missing_information
 from actions.messages import Messages
 
 if TYPE_CHECKING:
@@ -47,12 +47,18 @@ class HandoverFlow:
 
         return place_finder(self.knowledge)
 
-    def start(self, entry_id: str | None, question: str | None) -> State:
-        """A new handover about the last answered entry (if any) and the person's last question."""
+    def start(self, entry_id: str | None, question: str | None, category: str | None = None,
+              languages: tuple[str, ...] = ()) -> State:
+        """A new handover about an entry or a category (if known) and the person's question.
+
+        `languages` are the ones the person already named ("someone who speaks Tigrinya"): they are
+        not asked again, and languages Lotse does not answer in count in matching too.
+        """
         entry = self.knowledge.entries.get(entry_id or "")
-        return {"entry": entry.id if entry else None, "category": entry.category if entry else None,
-                "kinds": list(entry.services if entry and entry.services else GENERAL_KINDS),
-                "question": question, "languages": None, "city": None, "age": None}
+        category = entry.category if entry else category
+        kinds = entry.services if entry and entry.services else kinds_for_category(self.knowledge, category)
+        return {"entry": entry.id if entry else None, "category": category, "kinds": list(kinds),
+                "question": question, "languages": list(languages) or None, "city": None, "age": None}
 
     def update(self, state: State, entities: dict[str, Any]) -> State:
         """Take the answer a button carried (languages, city, age)."""
@@ -60,7 +66,7 @@ class HandoverFlow:
         if isinstance(entities.get("languages"), str):
             chosen = [code for code in entities["languages"].split("+") if code in LANGUAGES]
             state["languages"] = chosen or None
-        if isinstance(entities.get("city"), str):
+        if isinstance(entities.get("city"), str) and (entities["city"] in self._cities() or entities["city"] == SKIP_CITY):
             city = entities["city"]
             state["city"] = "" if city == SKIP_CITY else city
         if entities.get("age") in ("young", "adult"):
@@ -90,10 +96,15 @@ class HandoverFlow:
             return [self._ask_city(language)], state
         if missing == "age":
             return [self._ask_age(language)], state
-        return self._proposal(state, language, warm_services), state
+        messages = self._proposal(state, language, warm_services)
+        return messages, {**state, "proposed": messages[0]["json_message"]["services"]}
 
     def choose(self, state: State, service_id: str) -> State:
-        return {**state, "service": service_id}
+        """The state with the chosen service, if the person was offered it (a payload typed by hand is not)."""
+        return {**state, "service": service_id} if service_id in (state.get("proposed") or ()) else state
+
+    def _cities(self) -> set[str]:
+        return {city for s in self.knowledge.services.values() for city in s.cities}
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -116,7 +127,7 @@ class HandoverFlow:
 
     def _ask_city(self, language: str) -> Message:
         finder = self._places()
-        cities = sorted({city for s in self.knowledge.services.values() for city in s.cities})
+        cities = sorted(self._cities())
         buttons = [{"title": finder.display_name(city, language), "payload": _payload(city=city)} for city in cities]
         buttons.append({"title": self.messages.text("button_city_skip", language), "payload": _payload(city=SKIP_CITY)})
         return self._message(self.messages.text("handover_ask_city", language), language, buttons, step="city")
@@ -146,8 +157,8 @@ class HandoverFlow:
         service = match.service
         t = self.messages.text
         label = f" ({t('example_label', language)})" if service.example else ""
-        details = t("service_details", language, languages=language_names(
-            [c for c in service.languages if c in LANGUAGES], language), hours=service.hours or "–",
+        details = t("service_details", language, languages=language_names(service.languages, language),
+                    hours=service.hours or "–",
             response_time=service.response_time or "–")
         return f"• {service.name}{label}\n{details}\n{self._contact(service)}"
 

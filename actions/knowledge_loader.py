@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError
 
 from actions.knowledge_base import Entry, KnowledgeBase, Service
@@ -23,6 +24,13 @@ MAX_ANSWER_CHARS = 900
 MAX_TITLE_CHARS = 40
 MIN_QUESTIONS = 8
 STALE_AFTER_DAYS = 365
+# Files are read whole and their values copied into messages, so size and shape are capped before use.
+# The largest file today is 25 KB (eight languages of questions and answer); 256 KB leaves ten times
+# that room for real growth while a pasted document or generated junk stays out.
+MAX_FILE_BYTES = 256 * 1024
+# An entry nests 4 levels (entry, questions, language, question), a service 5; 20 stops a file of
+# brackets long before Python's recursion limit would break the whole load.
+MAX_DEPTH = 20
 
 ENTRY_KEYS = ("id", "category", "services", "reviewed", "sources", "title", "questions", "answer")
 REQUIRED_ENTRY_KEYS = ("id", "category", "services", "reviewed", "sources", "questions", "answer")
@@ -38,6 +46,9 @@ _URL = re.compile(r"^https?://[^\s]+\.[^\s]+$")
 # (RFC 2606) and the Federal Network Agency's fictional "drama" numbers.
 _EXAMPLE_DOMAIN = re.compile(r"(^|[@./])example\.(org|com|net)(/|$)")
 _DRAMA_NUMBER = re.compile(r"^\+49 ?(30 ?23125|69 ?90009|40 ?66969|89 ?99998) ?\d{3}$")
+# Rasa reads `[text](entity)`, `[text]{...}` and `[text][...]` in a training example as entity markup;
+# a malformed one makes the whole NLU file unreadable and every retrain fail.
+_ENTITY_MARKUP = re.compile(r"\[[^\]]*\][(\[{]")
 
 
 @dataclass(frozen=True)
@@ -97,15 +108,56 @@ def _line(node: Any, key: Any = None) -> int:
         return lc.line + 1
 
 
+class _AnchorError(MarkedYAMLError):
+    """A YAML anchor (&name) or alias (*name) in a knowledge file."""
+
+
+class _NoAnchorComposer(Composer):
+    """Refuses the first anchor or alias: an alias repeats a whole subtree without writing it out, so a
+    few hundred bytes of nested aliases expand to megabytes wherever the value is copied or printed (an
+    "alias bomb"), and no knowledge file needs them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if event.anchor is not None:  # an alias event carries the name it refers to here
+            raise _AnchorError(problem="found an anchor or alias", problem_mark=event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _knowledge_yaml() -> YAML:
+    """Round-trip YAML (it keeps the line numbers) without anchors and with a depth limit."""
+    yaml = YAML(typ="rt")
+    yaml.Composer = _NoAnchorComposer
+    yaml.max_depth = MAX_DEPTH
+    return yaml
+
+
+def _yaml_problem(error: MarkedYAMLError) -> tuple[str, str]:
+    """What is wrong and how to fix it, for a file the YAML parser refused."""
+    if isinstance(error, _AnchorError):
+        return ("the file uses a YAML anchor or alias (&name or *name)",
+                "write every value out in full; put a text that starts with & or * in double quotes")
+    if isinstance(error, MaxDepthExceededError):
+        return (f"the file is nested more than {MAX_DEPTH} levels deep",
+                "keep the structure of a working file: keys, then languages, then texts or lists of texts")
+    return (f"the file is not valid YAML ({error.problem or error.context})",
+            "check the indentation (spaces, not tabs) and put text containing ': ' or '#' in double quotes")
+
+
 def _read_yaml(checker: _FileChecker) -> Any:
+    """The file's content, or None with the problem recorded; at most MAX_FILE_BYTES are ever read."""
+    with checker.path.open("rb") as file:
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        checker.problems.append(Problem(
+            checker.display, 1, f"the file is larger than {MAX_FILE_BYTES // 1024} KB",
+            "remove pasted or repeated text; split a large topic into two entries, services into one file per city"))
+        return None
     try:
-        return YAML(typ="rt").load(checker.path.read_text(encoding="utf-8"))
+        return _knowledge_yaml().load(data.decode("utf-8"))
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        checker.problems.append(Problem(
-            checker.display, line, f"the file is not valid YAML ({error.problem or error.context})",
-            "check the indentation (spaces, not tabs) and put text containing ': ' or '#' in double quotes"))
+        checker.problems.append(Problem(checker.display, mark.line + 1 if mark else 1, *_yaml_problem(error)))
     except UnicodeDecodeError:
         checker.problems.append(Problem(checker.display, 1, "the file is not UTF-8 text",
                                         "save the file as UTF-8 in your editor"))
@@ -144,6 +196,21 @@ def _check_language_map(checker: _FileChecker, doc: Any, key: str, kind: type) -
                 continue
             result[lang] = item.strip()
     return result
+
+
+def _check_question_markup(checker: _FileChecker, doc: Any, questions: dict[str, tuple[str, ...]]) -> None:
+    """Refuse questions Rasa would read as entity markup (the editor then refuses to save them too).
+
+    The problem names the question by number and line, not by its text: a question can come from an
+    anonymous chat through the inbox, and problems are logged.
+    """
+    for lang in questions:
+        items = doc["questions"][lang]
+        for index, item in enumerate(items):
+            if item is not None and _ENTITY_MARKUP.search(str(item)):
+                checker.add(items, index, f"question {index + 1} in '{lang}' has square brackets directly followed "
+                            "by a bracket, like '[Kindergeld](Antrag)'; the bot's training reads that as markup",
+                            "leave out the square brackets; use round brackets alone, like 'Kindergeld (Antrag)'")
 
 
 def _check_entry(checker: _FileChecker, doc: Any, today: dt.date) -> Entry | None:
@@ -198,6 +265,7 @@ def _check_entry(checker: _FileChecker, doc: Any, today: dt.date) -> Entry | Non
                         "write the full address starting with https://")
 
     questions = _check_language_map(checker, doc, "questions", list)
+    _check_question_markup(checker, doc, questions)
     answers = _check_language_map(checker, doc, "answer", str)
     titles = _check_language_map(checker, doc, "title", str)
     for lang, text in answers.items():

@@ -2,7 +2,9 @@
 
 Writing system first (Arabic script, Cyrillic, Latin), because it is decisive
 even for one word; within a script, letters that only one language uses, then
-py3langid restricted to the candidates of that script. Short or ambiguous
+py3langid restricted to the candidates of that script; Arabic and Persian
+written in Latin letters (Arabizi, Finglish) are told from German, English,
+Turkish and French by a classifier learned from the triage corpus. Short or ambiguous
 messages ("ok", "kindergeld?", a city name like "Дуйсбург") are reported as not
 confident, so the conversation keeps its current language.
 """
@@ -12,7 +14,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from actions.languages import LANGUAGES
+from actions.text_classifier import CharNgramClassifier
+from actions.triage_corpus import training_corpus
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,9 @@ _LATIN_OPENERS: dict[str, str] = {
     **dict.fromkeys(("bonjour", "salut", "bonsoir", "merci", "coucou", "aide"), "fr"),
 }
 
+# Languages people also write in Latin letters; a classifier margin from which a message counts as one.
+LATIN_WRITTEN = ("ar", "fa")
+LATIN_WRITTEN_MARGIN = 0.0
 _PERSIAN_ONLY = set("پچژگکی")
 _ARABIC_ONLY = set("ةيكىؤ")
 _UKRAINIAN_ONLY = set("іїєґ")
@@ -54,7 +63,8 @@ def _identifier():  # type: ignore[no-untyped-def]
     return identifier
 
 
-def _script(text: str) -> str | None:
+def writing_system(text: str) -> str | None:
+    """"arabic", "cyrillic" or "latin": the script most of the letters are in (None without letters)."""
     counts = {"arabic": 0, "cyrillic": 0, "latin": 0}
     for char in text:
         if not char.isalpha():
@@ -79,9 +89,26 @@ def _classify(text: str, candidates: list[str]) -> tuple[str, float]:
     return lang, prob / total
 
 
+@lru_cache(maxsize=1)
+def _latin_script_classifier() -> CharNgramClassifier:
+    """Arabic and Persian written in Latin letters (Arabizi "el iqame taba3i 5elset", Finglish) against the
+    Latin-script languages, learned from the triage corpus's messages in Latin letters (about a second)."""
+    examples = [(e.text, e.language if e.language in LATIN_WRITTEN else "latin")
+                for e in training_corpus() if writing_system(e.text) == "latin"]
+    return CharNgramClassifier([text for text, _ in examples], [label for _, label in examples])
+
+
+def _latin_written(text: str) -> str | None:
+    """"ar" or "fa" when a Latin-script message is Arabic or Persian in Latin letters, else None."""
+    classifier = _latin_script_classifier()
+    scores = classifier.scores([text])[0]
+    best = classifier.labels[int(np.argmax(scores))]
+    return best if best in LATIN_WRITTEN and float(np.max(scores)) >= LATIN_WRITTEN_MARGIN else None
+
+
 def detect(text: str) -> Detection:
     """Guess the language of `text`; see the module docstring for the rules."""
-    script = _script(text)
+    script = writing_system(text)
     letters = set(text.lower())
     if script in _SCRIPT_PAIRS:
         (first, first_only), (second, second_only) = _SCRIPT_PAIRS[script]
@@ -99,6 +126,9 @@ def detect(text: str) -> Detection:
             return Detection(opener, False)
         if letters & _TURKISH_ONLY:
             return Detection("tr", words >= 2)
+        written = _latin_written(text)
+        if written:
+            return Detection(written, words >= 2)
         lang, prob = _classify(text, ["de", "en", "tr", "fr"])
         return Detection(lang, (words >= 3 and prob >= 0.95) or (words >= 2 and prob >= 0.99))
     return Detection(None, False)

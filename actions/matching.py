@@ -55,6 +55,15 @@ def _kinds(request: Request) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def kinds_for_category(knowledge: KnowledgeBase, category: str | None) -> tuple[str, ...]:
+    """The service kinds the category's entries name, most named first; the general kinds if none do."""
+    counts: dict[str, int] = {}
+    for entry in knowledge.in_category(category or ""):
+        for kind in entry.services:
+            counts[kind] = counts.get(kind, 0) + 1
+    return tuple(sorted(counts, key=lambda kind: -counts[kind])) or GENERAL_KINDS
+
+
 def _fits_age(service: Service, age_group: str | None) -> bool:
     if age_group is None or (service.min_age is None and service.max_age is None):
         return True

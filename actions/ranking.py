@@ -135,8 +135,12 @@ class Ranker:
         """'semantic:<model>' or 'lexical', for logs and the evaluation table."""
         return f"semantic:{self.encoder.name}" if self._semantic and self.encoder else "lexical"
 
-    def rank(self, text: str, limit: int = 5) -> Ranking:
-        """The `limit` best entries for `text` and its category."""
+    def embed(self, text: str) -> np.ndarray | None:
+        """The message's embedding, shape (1, dim), when the ranker is semantic: computed once, shared with triage."""
+        return self.encoder.encode([text]) if self._semantic is not None and self.encoder is not None else None
+
+    def rank(self, text: str, vector: np.ndarray | None = None, limit: int = 5) -> Ranking:
+        """The `limit` best entries for `text` and its category (`vector`: its embedding, else computed here)."""
         if self._entries is None or self._categories is None or not text.strip():
             return Ranking((), None, 0.0)
         category_margins = self._categories.scores([text])[0]
@@ -144,7 +148,7 @@ class Ranker:
         entry_margins = self._entries.scores([text])[0]
         if self._semantic is not None and self.encoder is not None:
             views = self._semantic
-            vector = self.encoder.encode([text])
+            vector = self.embed(text) if vector is None else vector
             cosines = views.nearest_categories.cosines(vector)  # once: the entries' texts are the first columns
             category_margins = category_margins + self.weights.category_embedding * views.categories.margins(vector)[0]
             guess_margins = category_margins + self.weights.category_semantic * _standardised(

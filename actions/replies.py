@@ -41,7 +41,8 @@ class ReplyBuilder:
         if kind == "rated":  # a 👎 from a rich client: recorded for volunteers, nothing to say
             return replies
         if kind == "emergency":
-            replies.append(self._message(t("emergency", lang), decision, "emergency"))
+            replies.append(self._message(f"{self._emergency_action(decision)}\n\n{t('emergency', lang)}", decision,
+                                         "emergency"))
             if decision.entry_id:
                 replies.append(self._answer(self.knowledge.entries[decision.entry_id], decision))
         elif kind == "answer":
@@ -87,6 +88,13 @@ class ReplyBuilder:
             buttons = [self._person_button(lang)] if kind == "bot_challenge" else [self._topics_button(lang)]
             replies.append(self._message(t(kind, lang), decision, "answer", buttons))
         return replies
+
+    def _emergency_action(self, decision: Decision) -> str:
+        """The first thing to do, in one line: 112 for medical danger and fire, 110 for violence, the crisis
+        line (and 112) for suicidal messages; spoken to the helper when the message is about someone else."""
+        kind = decision.emergency or "medical"
+        key = f"emergency_{kind}_other" if decision.about_other else f"emergency_{kind}"
+        return self.messages.text(key, decision.language)
 
     def _answer(self, entry: Entry, decision: Decision) -> Message:
         lang = decision.language

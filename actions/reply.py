@@ -24,12 +24,16 @@ from actions.messages import messages
 from actions.replies import ReplyBuilder
 from actions.routing import Decision, Nlu
 from actions.runtime import router, warm_up_in_background
+from actions.text_normalisation import clean
 
 logger = logging.getLogger(__name__)
 # Decisions about a question the person typed: its text may become part of a handover summary.
 QUESTION_KINDS = frozenset({"answer", "clarify", "no_match", "emergency"})
-# Rasa's out_of_scope confidence below which a message may still be a question the knowledge lacks.
-OUT_OF_SCOPE_SURE = 0.8
+
+
+def languages_with(decision: Decision) -> tuple[str, ...]:
+    """The languages a person request named, and the conversation's language (which they evidently read)."""
+    return tuple(dict.fromkeys((*decision.languages, decision.language))) if decision.languages else ()
 
 
 class ActionReply(Action):
@@ -47,7 +51,7 @@ class ActionReply(Action):
         metadata = message.get("metadata") or {}
         current = tracker.get_slot("language") or language_from_code(metadata.get("language_code"))
         nlu = Nlu.from_parse(message)
-        text = message.get("text") or ""
+        text = clean(message.get("text") or "")
         # In a thread: encoding the message (~17 ms of CPU with the embedding model) runs in C without the
         # GIL, so other users' messages go on meanwhile instead of queueing behind it in the event loop.
         decision = await asyncio.to_thread(router().decide, text, nlu, current)
@@ -76,7 +80,7 @@ class ActionReply(Action):
     def _keep_unanswered(tracker: Tracker, decision: Decision, nlu: Nlu, text: str) -> dict[str, Any] | None:
         """Put what the bot could not answer into the volunteers' inbox; returns the new open clarify question.
 
-        Kept: no-match, out-of-scope with low confidence, a clarify question the person did not
+        Kept: no-match, a clarify question the person did not
         resolve with one of its buttons, and the question behind an answer rated 👎.
         """
         typed = not text.startswith("/")
@@ -85,8 +89,6 @@ class ActionReply(Action):
         kept: list[tuple[str, str, str, list[str]]] = []
         if typed and decision.kind == "no_match":
             kept.append((text, decision.language, "no_match", candidates))
-        if typed and decision.kind == "out_of_scope" and decision.confidence < OUT_OF_SCOPE_SURE:
-            kept.append((text, decision.language, "out_of_scope_low_confidence", candidates))
         if isinstance(open_clarify, dict) and nlu.intent != "choose_entry":
             kept.append((open_clarify["text"], open_clarify["language"], "clarify_abandoned",
                          open_clarify["candidates"]))
@@ -109,7 +111,11 @@ class ActionReply(Action):
         state = tracker.get_slot("handover")
         if decision.kind == "emergency":
             return None
-        if decision.kind == "person" or (decision.kind == "handover_step" and not isinstance(state, dict)):
+        if decision.kind == "person" and (decision.entry_id or decision.category or decision.languages):
+            # The request named its topic or languages: take them, and the message as the question.
+            state = flow.start(decision.entry_id, text if decision.entry_id or decision.category else None,
+                               decision.category, languages_with(decision))
+        elif decision.kind == "person" or (decision.kind == "handover_step" and not isinstance(state, dict)):
             state = flow.start(tracker.get_slot("last_entry"), tracker.get_slot("last_question"))
         if decision.kind == "handover_step":
             state = flow.update(state, nlu.entities)

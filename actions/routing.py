@@ -14,10 +14,12 @@ from actions import settings
 from actions.emergency import is_emergency
 from actions.knowledge_base import KnowledgeBase
 from actions.language_detection import detect
-from actions.languages import LANGUAGES, requested_language
-from actions.ranking import Candidate, Ranker
+from actions.languages import LANGUAGES, named_languages, requested_language
+from actions.ranking import Candidate, Ranker, Ranking
 from actions.taxonomy import CATEGORIES, OUT_OF_SCOPE
 from actions.text_normalisation import clean, has_words
+from actions.triage import TriageModel
+from actions.triage_corpus import EmergencyKind
 
 # Slash commands people type (and Telegram's menu sends), mapped to the intents they mean.
 COMMAND_INTENTS: dict[str, str] = {
@@ -67,6 +69,8 @@ class Thresholds:
     clarify: float = -0.8
     intent: float = 0.50
     strong: float = 0.3
+    # The category guess's margin from which a person request is taken to name its topic (tools/triage_tuning.py).
+    person_topic: float = 0.0
 
 
 LEXICAL_THRESHOLDS = Thresholds()
@@ -107,6 +111,9 @@ class Decision:
     confidence: float = 0.0
     candidates: tuple[Candidate, ...] = ()
     truncated: bool = False
+    emergency: EmergencyKind | None = None  # which first action the emergency reply names
+    about_other: bool = False  # the emergency concerns someone else: the reply speaks to the helper
+    languages: tuple[str, ...] = ()  # languages a request for a person names, for matching
 
     @property
     def route_action(self) -> str:
@@ -116,10 +123,12 @@ class Decision:
 class Router:
     """Decides per message; holds the knowledge and the ranker, nothing per user."""
 
-    def __init__(self, knowledge: KnowledgeBase, ranker: Ranker, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, knowledge: KnowledgeBase, ranker: Ranker, thresholds: Thresholds | None = None,
+                 triage: TriageModel | None = None) -> None:
         self.knowledge = knowledge
         self.ranker = ranker
         self.thresholds = thresholds or (LEXICAL_THRESHOLDS if ranker.mode == "lexical" else SEMANTIC_THRESHOLDS)
+        self.triage = triage or TriageModel(knowledge, ranker.encoder if ranker.mode != "lexical" else None)
 
     def _language(self, text: str, nlu: Nlu, current: str | None) -> str:
         explicit = nlu.entities.get("language")
@@ -138,6 +147,24 @@ class Router:
         entry = self.knowledge.entries.get(entry_id or "")
         return entry.category if entry else None
 
+    def _sure(self, candidates: tuple[Candidate, ...]) -> Candidate | None:
+        """The top entry when it is good enough and clearly ahead of the next: sure enough to answer with."""
+        if not candidates:
+            return None
+        top, second = candidates[0], candidates[1].score if len(candidates) > 1 else 0.0
+        return top if top.score >= self.thresholds.answer and top.score - second >= self.thresholds.margin else None
+
+    def _topic(self, ranking: Ranking | None) -> tuple[str | None, str | None]:
+        """The entry, else the category, that a message names besides its request, or (None, None)."""
+        if ranking is None:
+            return None, None
+        sure = self._sure(ranking.candidates)
+        if sure:
+            return sure.entry_id, self._category_of(sure.entry_id)
+        if ranking.category in CATEGORIES and ranking.category_score >= self.thresholds.person_topic:
+            return None, ranking.category
+        return None, None
+
     def decide(self, text: str, nlu: Nlu, current_language: str | None = None) -> Decision:
         """Decide what to do with `text`, given Rasa's parse and the conversation's language."""
         text = clean(text or "")
@@ -151,25 +178,30 @@ class Router:
         t = self.thresholds
 
         def decision(kind: str, entry_id: str | None = None, category: str | None = None,
-                     confidence: float = 0.0, candidates: tuple[Candidate, ...] = ()) -> Decision:
+                     confidence: float = 0.0, candidates: tuple[Candidate, ...] = (),
+                     emergency: EmergencyKind | None = None, about_other: bool = False,
+                     languages: tuple[str, ...] = ()) -> Decision:
             return Decision(kind, language, changed, entry_id, category or self._category_of(entry_id),
-                            confidence, candidates, truncated)
+                            confidence, candidates, truncated, emergency, about_other, languages)
 
         if not has_words(text):
             return decision("invalid")
         # Button payloads ("/choose_entry{...}") are ids, not words a person typed.
         typed = not text.startswith("/")
-        ranking = self.ranker.rank(text) if typed else None
+        vector = self.ranker.embed(text) if typed else None  # once per message, for the ranker and triage
+        ranking = self.ranker.rank(text, vector) if typed else None
+        triage = self.triage.assess(text, vector) if typed else None
         candidates = ranking.candidates if ranking else ()
         guessed_category = ranking.category if ranking else None
         top = candidates[0] if candidates else None
         top_score = top.score if top else 0.0
-        second = candidates[1].score if len(candidates) > 1 else 0.0
+        sure = self._sure(candidates)
 
         # Emergencies first, whatever the classifier says; the best answer follows if there is one.
-        if typed and is_emergency(text):
+        if triage and (triage.emergency or is_emergency(text)):
             entry_id = top.entry_id if top and top_score >= t.answer else None
-            return decision("emergency", entry_id, self._category_of(entry_id) or "protection", 1.0, candidates)
+            return decision("emergency", entry_id, self._category_of(entry_id) or "protection", 1.0, candidates,
+                            emergency=triage.kind, about_other=triage.about_other)
 
         # Buttons carry ids: they are exact, no guessing needed.
         if nlu.intent == "choose_entry" and nlu.entities.get("entry") in self.knowledge.entries:
@@ -180,6 +212,12 @@ class Router:
             return decision("rated", entry_id=nlu.entities.get("entry"), confidence=1.0)
         if nlu.intent == "choose_category" and nlu.entities.get("category") in CATEGORIES:
             return decision("category_menu", category=nlu.entities["category"], confidence=1.0)
+        # A request for a person, also when it names a topic or a language ("someone who speaks Tigrinya
+        # about my rent"): the topic and the languages go into matching, so nobody is asked twice.
+        if (nlu.intent == "talk_to_person" and nlu.confidence >= t.intent) or (triage and triage.person):
+            entry_id, category = self._topic(ranking)
+            return decision("person", entry_id, category, max(nlu.confidence, 0.9) if triage and triage.person
+                            else nlu.confidence, languages=named_languages(text))
         confident_intent = nlu.confidence >= t.intent and top_score < t.strong
         if nlu.intent == "choose_language":
             if nlu.entities.get("language") in LANGUAGES or requested_language(text):
@@ -193,13 +231,13 @@ class Router:
             return decision(nlu.intent, confidence=1.0)
         if nlu.intent in CHAT_INTENTS and confident_intent:
             return decision(nlu.intent, confidence=nlu.confidence)
-        if nlu.intent == "talk_to_person" and nlu.confidence >= t.intent:
-            return decision("person", confidence=nlu.confidence)
+        if triage and triage.off_topic and not sure:
+            return decision("out_of_scope", category=OUT_OF_SCOPE, confidence=1.0)
         if nlu.intent == "out_of_scope" and confident_intent:
             return decision("out_of_scope", category=OUT_OF_SCOPE, confidence=nlu.confidence)
 
-        if top and top_score >= t.answer and top_score - second >= t.margin:
-            return decision("answer", top.entry_id, confidence=top.confidence, candidates=candidates)
+        if sure:
+            return decision("answer", sure.entry_id, confidence=sure.confidence, candidates=candidates)
         if top and top_score >= t.clarify:
             # Unsure between entries: the category classifier (trained on many more real questions) names
             # the topic better than the top entry's category (Integreat dev: 70.3 % -> 73.2 %).

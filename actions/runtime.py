@@ -20,6 +20,7 @@ from actions.knowledge_loader import load_knowledge
 from actions.ranking import Ranker, embedded_texts
 from actions.routing import Router
 from actions.semantic import Encoder, load_encoder
+from actions.triage import triage_texts
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,8 @@ def _build(fingerprint: str, encode: bool = True) -> tuple[Router, str]:
     for problem in result.errors:
         logger.warning("knowledge file left out: %s:%s %s", problem.path, problem.line, problem.message)
     model = encoder()
-    semantic = model is not None and (encode or model.has_cached(embedded_texts(result.knowledge)))
+    semantic = model is not None and (encode or model.has_cached(embedded_texts(result.knowledge)
+                                                                   + triage_texts(result.knowledge)))
     built = build_router(result.knowledge, semantic)
     logger.info("knowledge loaded: %d entries, %d services, routing: %s",
                 len(result.knowledge.entries), len(result.knowledge.services), built.ranker.mode)

@@ -1,7 +1,6 @@
 """Whole conversations over Rasa's REST channel against the real Rasa and action servers."""
 from __future__ import annotations
 
-import httpx
 
 from tests.conftest import Conversation, buttons, customs, texts
 from tools.servers import Servers
@@ -43,7 +42,7 @@ def test_switching_language_by_words_and_by_button(user: Conversation, servers: 
     # the choice sticks for short messages that do not show a language
     assert customs(user("kindergeld?"))[0] == {"type": "answer", "entry": "kindergeld", "category": "benefits",
                                                 "language": "tr", "source": "https://www.arbeitsagentur.de/familie-und-kinder"}
-    tracker = httpx.get(f"{servers.rasa_url}/conversations/{user.sender}/tracker").json()  # type: ignore[attr-defined]
+    tracker = servers.api.get(f"/conversations/{user.sender}/tracker").json()  # type: ignore[attr-defined]
     assert tracker["slots"]["language"] == "tr" and tracker["slots"]["last_entry"] == "kindergeld"
 
 

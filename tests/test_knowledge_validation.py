@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -71,6 +72,8 @@ def test_malformed_yaml_is_reported_with_its_line_and_skipped(tmp_path: Path) ->
     (("  de: |", "  xx: |"), "unknown language code 'xx'"),
     (("sources:\n  - https://www.bmi.bund.de/\n", ""), "the key 'sources' is missing"),
     (("id: testthema", "id: testthema\nanwser: x"), "unknown key 'anwser'"),
+    (("de: [a1,", "de: [\"[Kindergeld]{kaputt}\","), "square brackets"),
+    (("de: [a1,", "de: [*wichtig*,"), "anchor or alias"),
 ])
 def test_each_mistake_is_explained(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
     write_entry(tmp_path, GOOD_ENTRY.replace(*change))
@@ -115,3 +118,27 @@ def test_knowledge_check_lists_missing_translations_and_fails_on_errors(tmp_path
     out = io.StringIO()
     assert report(tmp_path / "knowledge", tmp_path / "locales", out, TODAY) == 1
     assert "kaputt.yml:1: error" in out.getvalue()
+
+
+@pytest.mark.parametrize("question", ["Wie beantrage ich [Kindergeld]{kaputt}?", "Wo gibt es [Kindergeld](kaputt)?",
+                                      'Was ist [Kindergeld][{"entity": "x"}]?', "Was ist [](leer)?"])
+def test_a_question_in_rasa_markup_is_an_error_on_its_line(tmp_path: Path, question: str) -> None:
+    """Rasa reads `[text](…)`, `[text]{…}` and `[text][…]` as entity markup, and a malformed one fails every retrain."""
+    write_entry(tmp_path, GOOD_ENTRY.replace("  de: [a1, a2, a3, a4, a5, a6, a7, a8]",
+                                             "  de:\n    - a1\n    - " + json.dumps(question) + "\n    - a3\n"
+                                             "    - a4\n    - a5\n    - a6\n    - a7\n    - a8"))
+    result = load_knowledge(tmp_path, TODAY)
+    (problem,) = result.problems
+    assert result.knowledge.entries == {} and problem.level == "error"
+    assert problem.line == 10 and "question 2 in 'de'" in problem.message
+    assert "square brackets" in problem.message and "round brackets" in problem.fix
+    assert question not in str(problem)  # the text may come from an anonymous chat: the line says where it is
+
+
+@pytest.mark.parametrize("question", ["Kindergeld (Antrag) beantragen?", "Meine Nummer ist [number], wer hilft?",
+                                      "Was heißt [x] (y)?"])
+def test_square_brackets_that_are_not_markup_are_accepted(tmp_path: Path, question: str) -> None:
+    """The inbox's anonymised placeholders ([number], [name]) stay usable as questions."""
+    write_entry(tmp_path, GOOD_ENTRY.replace("de: [a1,", f"de: [{json.dumps(question)},"))
+    result = load_knowledge(tmp_path, TODAY)
+    assert result.problems == [] and result.knowledge.entries["testthema"].questions["de"][0] == question

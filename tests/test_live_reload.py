@@ -9,7 +9,6 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
 from ruamel.yaml import YAML
 
@@ -71,11 +70,11 @@ def test_a_new_question_is_understood_after_reload_and_rasa_is_hot_swapped(
     seconds = wait_for(servers, odd, "Quelle")
     print(f"\nsave -> new question answered: {seconds:.1f} s")
 
-    before = httpx.get(f"{servers.rasa_url}/status").json()["model_file"]
+    before = servers.api.get("/status").json()["model_file"]
     data = training_data(load_knowledge(knowledge).knowledge, tmp_path / "data")  # Rasa's inputs changed
-    result = reload_rasa(servers.rasa_url, data)
+    result = reload_rasa(servers.api, data)
     print(f"Rasa retrain and hot swap: {result.seconds:.1f} s")
-    assert result.swapped and httpx.get(f"{servers.rasa_url}/status").json()["model_file"] != before
+    assert result.swapped and servers.api.get("/status").json()["model_file"] != before
     assert any("Quelle" in (r.get("text") or "") for r in send(servers, "live-after", odd))  # no downtime, still answers
 
 
@@ -86,7 +85,8 @@ def test_lotse_reload_finds_the_running_bot_or_says_it_is_not_running(live: tupl
                              env={**os.environ, "LOTSE_DATA_DIR": str(tmp_path)})
     assert missing.returncode == 1 and "./lotse run" in missing.stderr
     servers, _ = live
-    write_servers_file(tmp_path, servers.rasa_url, servers.actions_url)  # as `./lotse run` leaves it
+    assert servers.token_file is not None
+    write_servers_file(tmp_path, servers.rasa_url, servers.actions_url, servers.token_file)  # as `./lotse run` does
     found = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, timeout=600,
                            env={**os.environ, "LOTSE_DATA_DIR": str(tmp_path)})
     assert found.returncode == 0 and "action server picks up knowledge changes" in found.stdout

@@ -8,7 +8,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from tools.servers import Servers
 
 HELP = """\
 Lotse – a multilingual first-contact chatbot for newcomers in Germany.
@@ -33,6 +36,9 @@ commands:
                       entry accuracy on held-out questions, against baselines (the Rasa default
                       pipeline baseline trains about an hour on 2 cores, then is cached until
                       knowledge/ changes)
+  triage-tune [MODEL ...]
+                      choose the triage thresholds (emergency, person, off-topic) by 5-fold cross-validation
+                      on the training corpus only, lexical and with the default model; writes var/triage_tuning.json
   route               JSON lines {"id","text"} on stdin -> routing decisions on stdout
   bench [--messages N] [--users N] [--per-user N] [--skip-training] [--json PATH]
                       measure latency (1 user, N concurrent users), throughput, server memory
@@ -40,8 +46,9 @@ commands:
   models download [NAME]
                       put a sentence-embedding model into the local cache; needs the internet, the bot
                       itself never downloads (the default multilingual-e5-small comes with the setup)
-  cleanup             delete handover cases closed more than LOTSE_HANDOVER_RETENTION_DAYS (90) days ago
-                      and inbox messages older than LOTSE_INBOX_RETENTION_DAYS (90); run it daily from cron
+  cleanup             retention, daily from cron: delete conversations 30 days after their last message,
+                      feedback after 90 days, handover cases 90 days after closing (or after consent if
+                      never closed), inbox messages after 90 days (LOTSE_*_RETENTION_DAYS, README)
   editor add-volunteer NAME | remove-volunteer NAME | volunteers
                       give a volunteer a personal code for the editor (started by run), or take it back
   reload              bring knowledge changes into the bot started by `./lotse run`: retrain Rasa if its
@@ -65,7 +72,7 @@ def _chat(debug: bool) -> int:
     telegram = bool(os.environ.get("TELEGRAM_BOT_TOKEN"))
     print(f"Starting the action server, the Rasa server{', the Telegram gateway' if telegram else ''} "
           "and the volunteers' editor ...", file=sys.stderr)
-    with running(model, paths.VAR) as servers, _editor(servers.rasa_url):
+    with running(model, paths.VAR) as servers, _editor(servers):
         if telegram:
             from gateway.__main__ import main as gateway
 
@@ -76,7 +83,7 @@ def _chat(debug: bool) -> int:
 
 
 @contextlib.contextmanager
-def _editor(rasa_url: str) -> Iterator[None]:
+def _editor(servers: "Servers") -> Iterator[None]:
     """The volunteers' editor beside the bot; its saves reach the running bot (live reload)."""
     from editor.settings import from_environment
     from tools import paths
@@ -84,7 +91,8 @@ def _editor(rasa_url: str) -> Iterator[None]:
 
     settings = from_environment()
     process = spawn([str(paths.ACTIONS_PYTHON), "-m", "editor"], paths.VAR / "editor.log",
-                    {**os.environ, "LOTSE_RASA_URL": rasa_url})
+                    {**os.environ, "LOTSE_RASA_URL": servers.rasa_url,
+                     "LOTSE_RASA_TOKEN_FILE": str(servers.token_file)})
     print(f"Editor for volunteers: http://{settings.host}:{settings.port}{settings.base_path}/ "
           "(add a volunteer with ./lotse editor add-volunteer NAME)", file=sys.stderr)
     try:
@@ -125,7 +133,7 @@ def _route() -> int:
     # (router() alone would route lexically until then, as the action server does while it encodes).
     reload_if_changed()
     with tempfile.TemporaryDirectory() as state, running(model, Path(state), with_actions=False) as servers:
-        route_lines(router(), servers.rasa_url, sys.stdin)
+        route_lines(router(), servers.api, sys.stdin)
     return 0
 
 
@@ -167,23 +175,12 @@ def _bench(args: list[str]) -> int:
 
 
 def _cleanup() -> int:
-    import datetime as dt
-
-    from actions import settings
-    from actions.inbox import open_inbox
-    from gateway.cases import CaseStore
-    from actions.database import utcnow
-    from gateway.database import connect
     from gateway.settings import database_url
+    from tools import paths
+    from tools.retention import Retention, cleanup
 
-    cutoff = utcnow() - dt.timedelta(days=settings.HANDOVER_RETENTION_DAYS)
-    deleted = CaseStore(connect(database_url())).delete_closed_before(cutoff)
-    print(f"deleted {deleted} handover case(s) closed before {cutoff:%Y-%m-%d} "
-          f"(retention {settings.HANDOVER_RETENTION_DAYS} days)")
-    inbox_cutoff = utcnow() - dt.timedelta(days=settings.INBOX_RETENTION_DAYS)
-    dropped = open_inbox(database_url()).delete_older_than(inbox_cutoff)
-    print(f"deleted {dropped} inbox message(s) older than {inbox_cutoff:%Y-%m-%d} "
-          f"(retention {settings.INBOX_RETENTION_DAYS} days)")
+    tracker_url = os.environ.get("LOTSE_TRACKER_DB_URL", f"sqlite:///{paths.VAR / 'tracker.db'}")
+    cleanup(database_url(), tracker_url, Retention.from_environment(), sys.stdout)
     return 0
 
 
@@ -191,16 +188,16 @@ def _reload() -> int:
     import httpx
 
     from tools import paths
-    from tools.reload import reload_rasa, running_rasa_url
+    from tools.reload import reload_rasa, running_rasa
 
-    rasa_url = running_rasa_url(paths.VAR)
-    if rasa_url is None:
+    rasa = running_rasa(paths.VAR)
+    if rasa is None:
         print("No running bot found (start it with ./lotse run).", file=sys.stderr)
         return 1
     try:
-        result = reload_rasa(rasa_url)
+        result = reload_rasa(rasa)
     except httpx.HTTPError as error:
-        print(f"The running Rasa server at {rasa_url} did not take the new model ({error}).", file=sys.stderr)
+        print(f"The running Rasa server at {rasa.url} did not take the new model ({error}).", file=sys.stderr)
         return 1
     print(f"{'loaded new model ' + result.model if result.swapped else 'Rasa model unchanged'} "
           f"in {result.seconds:.0f} s; the action server picks up knowledge changes within "
@@ -272,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         return _bench(rest)
     if command == "route":
         return _route()
+    if command == "triage-tune":
+        from tools.triage_tuning import main as tune
+
+        return tune(rest)
     if command == "models":
         return _models(rest)
     if command == "cleanup":

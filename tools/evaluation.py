@@ -29,11 +29,13 @@ from actions.knowledge_base import KnowledgeBase
 from actions.knowledge_loader import load_knowledge
 from actions.languages import LANGUAGES
 from actions.ranking import Ranker
-from actions.routing import Router
+from actions.routing import Decision, Nlu, Router
+from actions.triage import SAFETY_ENTRIES
 from actions.semantic import NO_MODEL, load_encoder
 from actions.text_normalisation import fold
 from tools import nlu_generator, paths
-from tools.route import parse, route_parsed
+from tools.route import interface_fields
+from tools.triage_evaluation import Ordinary, load_eval_set, measure, print_report
 from tools.servers import running
 from tools.training import train, training_data
 
@@ -123,7 +125,7 @@ def _rasa_init_intents(trained_knowledge: KnowledgeBase, held_out: list[Sample],
           "(about an hour on 2 cores for ~10,000 examples, then cached) ...", file=sys.stderr)
     model = train(data, quiet=True, config=RASA_INIT_CONFIG, nlu_only=True)
     with running(model, tmp / "baseline-state", with_actions=False) as servers, httpx.Client(timeout=60) as client:
-        return [str((parse(client, servers.rasa_url, text).get("intent") or {}).get("name")) for text in texts]
+        return [str((servers.api.parse(client, text).get("intent") or {}).get("name")) for text in texts]
 
 
 def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> dict[str, Any]:
@@ -136,7 +138,9 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
     emergency_texts = [m for lang in emergencies for m in emergencies[lang]]
     own_texts = [q for _, _, q in held_out]
     dev_texts = [row["text"] for row in dev]
-    all_texts = emergency_texts + dev_texts + own_texts
+    triage_cases = load_eval_set()
+    triage_texts = [case.text for case in triage_cases]
+    all_texts = emergency_texts + dev_texts + own_texts + triage_texts
     results: dict[str, Any] = {"held_out_questions": len(held_out), "dev_questions": len(dev), "configurations": {}}
 
     routers: dict[str, Router] = {}
@@ -152,14 +156,16 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
         results["configurations"][configuration.label] = {"build_seconds": round(time.monotonic() - started, 1)}
 
     decisions: dict[str, list[dict[str, Any]]] = {}
+    full_decisions: dict[str, list[Decision]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         model = train(training_data(trained_knowledge, Path(tmp) / "data", set(held_out)), quiet=True)
         with running(model, Path(tmp) / "state", with_actions=False) as servers, \
                 httpx.Client(timeout=30) as client:
-            parses = [parse(client, servers.rasa_url, text) for text in all_texts]
+            parses = [servers.api.parse(client, text) for text in all_texts]
         for label, router in routers.items():
             started = time.monotonic()
-            decisions[label] = [route_parsed(router, text, p) for text, p in zip(all_texts, parses)]
+            full_decisions[label] = [router.decide(text, Nlu.from_parse(p)) for text, p in zip(all_texts, parses)]
+            decisions[label] = [interface_fields(d, p) for d, p in zip(full_decisions[label], parses)]
             results["configurations"][label]["ms_per_message"] = round(
                 1000 * (time.monotonic() - started) / len(all_texts), 2)
         rasa_init = (_rasa_init_intents(trained_knowledge, held_out, dev_texts + own_texts, Path(tmp))
@@ -169,6 +175,17 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
         return decisions[label][start:start + count]
 
     n_emergency, n_dev = len(emergency_texts), len(dev_texts)
+    # 0. Triage first: the frozen independent set, and the ordinary questions (Integreat dev, held-out
+    # questions of entries that are not about emergencies) for false alarms and off-topic errors.
+    n_own = len(own_texts)
+    ordinary_rows = [i for i, row in enumerate(dev) if row["category"] != "out_of_scope"] + [
+        n_dev + i for i, (entry_id, _, _) in enumerate(held_out) if entry_id not in SAFETY_ENTRIES]
+    results["triage"] = {}
+    for label, full in full_decisions.items():
+        ordinary = Ordinary([full[n_emergency + i] for i in ordinary_rows])
+        results["triage"][label] = measure(triage_cases, full[n_emergency + n_dev + n_own:], ordinary,
+                                           full[:n_emergency])
+    print_report(out, results["triage"])
     # 1. Emergencies first (the pattern layer is the same in every configuration).
     results["emergency"] = {}
     for label in decisions:

@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BOT_VENV = ROOT / ".venv-bot"
 ACTIONS_VENV = ROOT / ".venv-actions"
 RASA = BOT_VENV / "bin" / "rasa"
+BOT_PYTHON = BOT_VENV / "bin" / "python"
 ACTIONS_PYTHON = ACTIONS_VENV / "bin" / "python"
 GENERATED_NLU = ROOT / "data" / "nlu" / "knowledge_questions.yml"
 VAR = Path(os.environ.get("LOTSE_DATA_DIR", str(ROOT / "var")))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from tools.rasa_api import RasaApi
 from tools.training import train
 
 SERVERS_FILE = "servers.json"
@@ -34,30 +35,30 @@ class RasaReload:
     seconds: float
 
 
-def reload_rasa(rasa_url: str, data_dir: Path | None = None) -> RasaReload:
+def reload_rasa(rasa: RasaApi, data_dir: Path | None = None) -> RasaReload:
     """Retrain if Rasa's training data changed, and load the model into the running server if it differs.
 
     data_dir: training data other than data/ (regenerated from knowledge/), for tests.
     """
     start = time.monotonic()
     model = train(data_dir, quiet=True)
-    swapped = not _serving_everywhere(rasa_url, model.name)
+    swapped = not _serving_everywhere(rasa, model.name)
     if swapped:
-        _swap(rasa_url, model)
+        _swap(rasa, model)
     return RasaReload(model.name, swapped, time.monotonic() - start)
 
 
-def _serving_everywhere(rasa_url: str, model_name: str) -> bool:
+def _serving_everywhere(rasa: RasaApi, model_name: str) -> bool:
     """True if every one of several fresh connections reports `model_name`.
 
     With several Rasa workers (tools/servers.py) each connection lands on one of them, and each
     worker holds its own model: one answer says nothing about the others.
     """
-    return all(Path(httpx.get(f"{rasa_url}/status", timeout=10).json().get("model_file", "")).name == model_name
+    return all(Path(rasa.get("/status").json().get("model_file", "")).name == model_name
                for _ in range(STATUS_PROBES))
 
 
-def _swap(rasa_url: str, model: Path) -> None:
+def _swap(rasa: RasaApi, model: Path) -> None:
     """PUT the model until every worker serves it.
 
     Each PUT reaches one worker. Which one is up to the kernel, and on a loaded machine the same
@@ -68,33 +69,37 @@ def _swap(rasa_url: str, model: Path) -> None:
     deadline = time.monotonic() + SWAP_DEADLINE_S
 
     def put(_: int) -> None:
-        httpx.put(f"{rasa_url}/model", json={"model_file": str(model)}, timeout=300).raise_for_status()
+        rasa.put("/model", {"model_file": str(model)}).raise_for_status()
 
     with ThreadPoolExecutor(CONCURRENT_PUTS) as pool:
         while True:
             list(pool.map(put, range(CONCURRENT_PUTS)))
-            if _serving_everywhere(rasa_url, model.name):
+            if _serving_everywhere(rasa, model.name):
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"not every Rasa worker took {model.name} within {SWAP_DEADLINE_S:.0f} s")
 
 
-def write_servers_file(state_dir: Path, rasa_url: str, actions_url: str | None) -> None:
-    """Where `./lotse reload` finds the servers that `./lotse run` started."""
-    (state_dir / SERVERS_FILE).write_text(json.dumps({"rasa_url": rasa_url, "actions_url": actions_url}),
-                                          encoding="utf-8")
+def write_servers_file(state_dir: Path, rasa_url: str, actions_url: str | None, token_file: Path) -> None:
+    """Where `./lotse reload` finds the servers that `./lotse run` started (and the file with Rasa's token)."""
+    (state_dir / SERVERS_FILE).write_text(json.dumps({"rasa_url": rasa_url, "actions_url": actions_url,
+                                                      "rasa_token_file": str(token_file)}), encoding="utf-8")
 
 
-def running_rasa_url(state_dir: Path) -> str | None:
+def running_rasa(state_dir: Path) -> RasaApi | None:
+    """The Rasa server that `./lotse run` started with `state_dir`, or None."""
     path = state_dir / SERVERS_FILE
-    return json.loads(path.read_text(encoding="utf-8"))["rasa_url"] if path.exists() else None
+    if not path.exists():
+        return None
+    servers = json.loads(path.read_text(encoding="utf-8"))
+    return RasaApi.from_token_file(servers["rasa_url"], Path(servers["rasa_token_file"]))
 
 
 class Reloader:
     """Reloads Rasa in a background thread after saves (the editor's on_saved hook), one at a time."""
 
-    def __init__(self, rasa_url: str) -> None:
-        self.rasa_url = rasa_url
+    def __init__(self, rasa: RasaApi) -> None:
+        self.rasa = rasa
         self._wanted = threading.Event()
         threading.Thread(target=self._work, name="lotse-rasa-reload", daemon=True).start()
 
@@ -107,7 +112,7 @@ class Reloader:
             time.sleep(DEBOUNCE_S)
             self._wanted.clear()
             try:
-                result = reload_rasa(self.rasa_url)
+                result = reload_rasa(self.rasa)
                 print(f"Rasa reload: {'new model ' + result.model if result.swapped else 'model unchanged'} "
                       f"({result.seconds:.0f} s)", flush=True)
             except (httpx.HTTPError, RuntimeError) as error:

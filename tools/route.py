@@ -12,22 +12,22 @@ from typing import Any, Iterable, TextIO
 
 import httpx
 
-from actions.routing import Nlu, Router
+from actions.routing import Decision, Nlu, Router
+from tools.rasa_api import RasaApi
 
 
-def parse(client: httpx.Client, rasa_url: str, text: str) -> dict[str, Any]:
-    """Rasa's parse of `text` from the running server ({} for blank text)."""
-    return client.post(f"{rasa_url}/model/parse", json={"text": text}).json() if text.strip() else {}
-
-
-def route_one(router: Router, client: httpx.Client, rasa_url: str, text: str) -> dict[str, Any]:
+def route_one(router: Router, client: httpx.Client, rasa: RasaApi, text: str) -> dict[str, Any]:
     """Route one text; the result has the fields of the interface (without id)."""
-    return route_parsed(router, text, parse(client, rasa_url, text))
+    return route_parsed(router, text, rasa.parse(client, text))
 
 
 def route_parsed(router: Router, text: str, parse: dict[str, Any]) -> dict[str, Any]:
     """The interface's fields for `text`, given Rasa's parse of it."""
-    decision = router.decide(text, Nlu.from_parse(parse))
+    return interface_fields(router.decide(text, Nlu.from_parse(parse)), parse)
+
+
+def interface_fields(decision: Decision, parse: dict[str, Any]) -> dict[str, Any]:
+    """The interface's fields of one decision (without id)."""
     return {
         "language": decision.language,
         "action": decision.route_action,
@@ -40,7 +40,7 @@ def route_parsed(router: Router, text: str, parse: dict[str, Any]) -> dict[str, 
     }
 
 
-def route_lines(router: Router, rasa_url: str, lines: Iterable[str], out: TextIO = sys.stdout) -> int:
+def route_lines(router: Router, rasa: RasaApi, lines: Iterable[str], out: TextIO = sys.stdout) -> int:
     """Route every JSON line; a malformed line gets an error line, and the run goes on."""
     count = 0
     with httpx.Client(timeout=30) as client:
@@ -49,7 +49,7 @@ def route_lines(router: Router, rasa_url: str, lines: Iterable[str], out: TextIO
                 continue
             try:
                 item = json.loads(line)
-                result = {"id": item.get("id"), **route_one(router, client, rasa_url, str(item.get("text") or ""))}
+                result = {"id": item.get("id"), **route_one(router, client, rasa, str(item.get("text") or ""))}
             except (json.JSONDecodeError, AttributeError) as error:
                 result = {"id": None, "error": f"not a JSON object with 'id' and 'text': {error}"}
             out.write(json.dumps(result, ensure_ascii=False) + "\n")

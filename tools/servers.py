@@ -12,13 +12,14 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urlparse
 
 import httpx
 import yaml
 
 from tools import paths
+from tools.rasa_api import RasaApi, token_for
 from tools.reload import write_servers_file
 
 STARTUP_TIMEOUT_S = 240
@@ -42,6 +43,13 @@ class Servers:
     actions_pid: int | None = None
     # Rasa's SQLite tracker store: the Telegram gateway deletes a chat's conversation there (/delete).
     tracker_db: Path | None = None
+    # The file with Rasa's HTTP API token (tools/rasa_api.py): parse, trackers and model swaps need it.
+    token_file: Path | None = None
+
+    @property
+    def api(self) -> RasaApi:
+        """Rasa's HTTP API with the token (the REST channel at `webhook` needs none)."""
+        return RasaApi.from_token_file(self.rasa_url, self.token_file) if self.token_file else RasaApi(self.rasa_url, "")
 
     @property
     def webhook(self) -> str:
@@ -52,14 +60,15 @@ class Servers:
         return {"LOTSE_RASA_URL": self.rasa_url, "LOTSE_TRACKER_DB_URL": f"sqlite:///{self.tracker_db}"}
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, ready: callable) -> None:  # type: ignore[valid-type]
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path,
+                   ready: Callable[[httpx.Response], bool], params: dict[str, str] | None = None) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{url} exited with code {process.returncode}; see {log}:\n"
                                + log.read_text(errors="replace")[-3000:])
         with contextlib.suppress(httpx.HTTPError):
-            if ready(httpx.get(url, timeout=2)):
+            if ready(httpx.get(url, params=params, timeout=2)):
                 return
         time.sleep(0.5)
     raise RuntimeError(f"{url} did not come up within {STARTUP_TIMEOUT_S} s; see {log}")
@@ -151,14 +160,19 @@ def running(model: Path, state_dir: Path, with_actions: bool = True,
         port = free_port()
         rasa_url = f"http://127.0.0.1:{port}"
         log = state_dir / "rasa.log"
-        processes.append(spawn([str(paths.RASA), "run", "--enable-api", "--model", str(model),
+        token_file = token_for(state_dir)
+        processes.append(spawn([str(paths.BOT_PYTHON), "-m", "tools.rasa_with_token", str(token_file),
+                                 "run", "--enable-api", "--model", str(model),
                                  "--endpoints", str(endpoints), "--credentials", "credentials.yml",
                                  "--port", str(port), "--interface", "127.0.0.1"], log, rasa_env))
+        servers = Servers(rasa_url, actions_url, rasa_pid=processes[-1].pid,
+                          actions_pid=processes[0].pid if with_actions else None, tracker_db=tracker_db,
+                          token_file=token_file)
         _wait_until_up(f"{rasa_url}/status", processes[-1], log,
-                       lambda r: r.status_code == 200 and bool(r.json().get("model_file")))
-        write_servers_file(state_dir, rasa_url, actions_url)
-        yield Servers(rasa_url, actions_url, rasa_pid=processes[-1].pid,
-                      actions_pid=processes[0].pid if with_actions else None, tracker_db=tracker_db)
+                       lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
+                       {"token": servers.api.token})
+        write_servers_file(state_dir, rasa_url, actions_url, token_file)
+        yield servers
     finally:
         for process in reversed(processes):
             stop(process)

@@ -1,0 +1,44 @@
+"""Start `rasa run` with its HTTP API token read from a file, and without message text in its log.
+
+Runs in .venv-bot. Rasa takes the token only as `--auth-token` on its command line, which every local
+user can read in the process list; this launcher reads it from a 0600 file and hands it to Rasa inside
+the process. A message that starts with "/" but is no valid payload ("/привет, мой номер …") makes
+Rasa warn with the whole text ("Parsed an intent '…'", "Failed to parse arguments in line '…'"), which
+would put what a person wrote into var/rasa.log: those warnings are dropped here.
+Usage: python -m tools.rasa_with_token TOKEN_FILE run [RASA ARGS ...]
+"""
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+# Rasa warnings whose message quotes the user's text.
+TEXT_QUOTING_WARNINGS = ("Parsed an intent ", "Parsed an entity ", "Failed to parse arguments in line ",
+                         "Failed to parse intent end entities")
+
+
+def _without_user_text(show: Callable[..., None]) -> Callable[..., None]:
+    """`warnings.showwarning` that drops the warnings quoting user text and shows all others.
+
+    A filter would not do: Rasa puts its own "once" filter for every UserWarning in front of it.
+    """
+
+    def showwarning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+        if not str(message).startswith(TEXT_QUOTING_WARNINGS):
+            show(message, *args, **kwargs)
+
+    return showwarning
+
+
+def main() -> None:
+    token_file, *rasa_args = sys.argv[1:]
+    token = Path(token_file).read_text(encoding="ascii").strip()
+    warnings.showwarning = _without_user_text(warnings.showwarning)
+    sys.argv = ["rasa", *rasa_args, "--auth-token", token]
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

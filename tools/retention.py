@@ -1,0 +1,99 @@
+"""`./lotse cleanup`: delete what Lotse keeps about people once it is no longer needed.
+
+Run daily from cron. Each kind of record has its own period (LOTSE_*_RETENTION_DAYS, defaults in
+README.md's privacy section): conversations in Rasa's tracker store (their full message texts),
+Telegram feedback, handover cases (closed ones, and ones that were never closed: a sent, unclaimed
+case holds a chat id and the person's question), and the volunteers' inbox. Works on SQLite and
+PostgreSQL alike (plain SQLAlchemy Core, no dialect-specific SQL).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import TextIO
+
+from sqlalchemy import MetaData, Table, delete, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import NoSuchTableError
+
+from actions import settings
+from actions.database import engine, utcnow
+from actions.inbox import open_inbox
+from gateway.cases import Case
+from gateway.database import Feedback, connect
+
+
+def _days(variable: str, default: int) -> int:
+    return int(os.environ.get(variable, str(default)))
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How many days each kind of record is kept."""
+
+    conversations: int = 30  # after a conversation's last message
+    feedback: int = 90
+    closed_cases: int = settings.HANDOVER_RETENTION_DAYS  # after closing (the consent text names this number)
+    unclosed_cases: int = 90  # after consent, whatever state the case is in
+    inbox: int = settings.INBOX_RETENTION_DAYS
+
+    @classmethod
+    def from_environment(cls) -> "Retention":
+        return cls(conversations=_days("LOTSE_CONVERSATION_RETENTION_DAYS", cls.conversations),
+                   feedback=_days("LOTSE_FEEDBACK_RETENTION_DAYS", cls.feedback),
+                   unclosed_cases=_days("LOTSE_UNCLOSED_CASE_RETENTION_DAYS", cls.unclosed_cases))
+
+
+def expire_conversations(tracker: Engine, before: dt.datetime) -> int:
+    """Delete every conversation (all its events) whose last event is older than `before`; returns events deleted.
+
+    Whole conversations, not single old events: Rasa replays a conversation from its events, and a
+    conversation cut in the middle would confuse it.
+    """
+    try:
+        events = Table("events", MetaData(), autoload_with=tracker)
+    except NoSuchTableError:  # Rasa has not stored any conversation yet
+        return 0
+    stale = (select(events.c.sender_id).group_by(events.c.sender_id)
+             .having(func.max(events.c.timestamp) < before.replace(tzinfo=dt.timezone.utc).timestamp()))
+    with tracker.begin() as connection:
+        return connection.execute(delete(events).where(events.c.sender_id.in_(stale))).rowcount or 0
+
+
+def expire_feedback(database: Engine, before: dt.datetime) -> int:
+    with database.begin() as connection:
+        return connection.execute(delete(Feedback).where(Feedback.created_at < before)).rowcount or 0
+
+
+def expire_cases(database: Engine, closed_before: dt.datetime, consented_before: dt.datetime) -> int:
+    """Closed cases after their period, and cases never closed after theirs (counted from the consent)."""
+    with database.begin() as connection:
+        closed = connection.execute(delete(Case).where(Case.state == "closed", Case.closed_at < closed_before))
+        unclosed = connection.execute(delete(Case).where(Case.state != "closed", Case.consented_at < consented_before))
+        return (closed.rowcount or 0) + (unclosed.rowcount or 0)
+
+
+def cleanup(database_url: str, tracker_url: str, retention: Retention, out: TextIO,
+            now: dt.datetime | None = None) -> dict[str, int]:
+    """Apply every retention period once; prints one line per kind and returns the counts."""
+    now = now or utcnow()
+
+    def cutoff(days: int) -> dt.datetime:
+        return now - dt.timedelta(days=days)
+
+    database = connect(database_url)
+    counts = {
+        "conversation events": expire_conversations(engine(tracker_url), cutoff(retention.conversations)),
+        "feedback ratings": expire_feedback(database, cutoff(retention.feedback)),
+        "handover cases": expire_cases(database, cutoff(retention.closed_cases), cutoff(retention.unclosed_cases)),
+        "inbox messages": open_inbox(database_url).delete_older_than(cutoff(retention.inbox)),
+    }
+    periods = {"conversation events": f"{retention.conversations} days after the last message",
+               "feedback ratings": f"{retention.feedback} days",
+               "handover cases": f"{retention.closed_cases} days after closing, {retention.unclosed_cases} days "
+                                 "after consent if never closed",
+               "inbox messages": f"{retention.inbox} days"}
+    for kind, count in counts.items():
+        print(f"deleted {count} {kind} (kept {periods[kind]})", file=out)
+    return counts
