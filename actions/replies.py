@@ -41,7 +41,9 @@ class ReplyBuilder:
         if kind == "rated":  # a 👎 from a rich client: recorded for volunteers, nothing to say
             return replies
         if kind == "emergency":
-            replies.append(self._message(f"{self._emergency_action(decision)}\n\n{t('emergency', lang)}", decision,
+            # One line break, not a blank line: Rasa's REST channel splits a message at blank lines, and the
+            # action and the numbers belong in one message.
+            replies.append(self._message(f"{self._emergency_action(decision)}\n{t('emergency', lang)}", decision,
                                          "emergency"))
             if decision.entry_id:
                 replies.append(self._answer(self.knowledge.entries[decision.entry_id], decision))

@@ -1,4 +1,5 @@
-"""The editor's web app: sessions, sign-in checks and CSRF for every page, then the page modules.
+"""The editor's web app: sessions, sign-in checks and CSRF for every page, security headers on every answer,
+then the page modules.
 
 `create_app` is the factory (tests run it in-process); `serve` runs it the way
 `python -m editor` does, from LOTSE_EDITOR_* variables. One process serves
@@ -23,7 +24,8 @@ from editor.catalogue import Catalogue
 from editor.context import Editor
 from editor.saving import EntryWriter
 from editor.sessions import COOKIE, Session, SessionCodec, load_secret
-from editor.settings import from_environment, normalised_base_path
+from editor.security import add_headers, is_loopback, through_proxy
+from editor.settings import DEFAULT_HOST, from_environment, normalised_base_path
 from editor.texts import text, ui_from_accept_language
 
 HERE = Path(__file__).resolve().parent
@@ -37,12 +39,13 @@ def _no_op(entry_id: str) -> None:
 
 def create_app(knowledge_dir: Path, tokens_file: Path, *, data_dir: Path | None = None, base_path: str = "",
                on_saved: Callable[[str], None] = _no_op, inbox_url: str | None = None,
-               secret: bytes | None = None) -> Sanic:
+               secret: bytes | None = None, host: str = DEFAULT_HOST) -> Sanic:
     """The editor for `knowledge_dir`, signing volunteers in with the codes in `tokens_file`.
 
     `data_dir` holds the audit log (and the session key unless `secret` or LOTSE_EDITOR_SECRET is given);
     `on_saved(entry_id)` runs after every successful save; `inbox_url` is the inbox's database
-    (default: the project's, LOTSE_DATABASE_URL).
+    (default: the project's, LOTSE_DATABASE_URL); `host` is the address the editor listens on: unless it
+    is loopback, every request comes over the network and the cookie is always Secure.
     """
     data_dir = data_dir or settings.DATA_DIR
     base_path = normalised_base_path(base_path)
@@ -56,9 +59,16 @@ def create_app(knowledge_dir: Path, tokens_file: Path, *, data_dir: Path | None 
         messages=Messages(settings.LOCALES_DIR), inbox_url=inbox_url)
     app = Sanic(f"lotse_editor_{next(_APP_NUMBERS)}")
     app.config.REQUEST_MAX_SIZE = 1_000_000  # a form of one entry is a few kilobytes
+    local = is_loopback(host)
+
+    def over_network(request: Request) -> bool:
+        """True unless a browser on this machine talks to a loopback editor directly: then plain HTTP is all
+        there is, and a Secure cookie would never come back."""
+        return not local or through_proxy(request)
 
     def read_session(request: Request) -> Session:
-        """The request's session and interface language; a removed volunteer's session is signed out."""
+        """The request's session and interface language; the session of a removed volunteer, or one opened
+        before the volunteer last signed out (an older epoch), is signed out."""
         if not hasattr(request.ctx, "session"):
             cookie = request.cookies.get(COOKIE)
             session = editor.codec.decode(cookie) or Session()
@@ -87,15 +97,17 @@ def create_app(knowledge_dir: Path, tokens_file: Path, *, data_dir: Path | None 
 
     @app.on_response
     async def store_session(request: Request, reply: HTTPResponse) -> None:
-        """Send the cookie back when the session changed (sign-in, message, language).
+        """Add the security headers, and send the cookie back when the session changed (sign-in, message,
+        language, a revealed inbox message).
 
-        Never for an unknown address: the browser's /favicon.ico, outside the base path, comes without
-        the cookie and would otherwise replace the session."""
+        The cookie never goes with an unknown address: the browser's /favicon.ico, outside the base path,
+        comes without the cookie and would otherwise replace the session."""
+        secure = over_network(request)
+        add_headers(reply, secure)
         if request.route is None:
             return
         value = editor.codec.encode(read_session(request))
         if value != request.ctx.cookie:
-            secure = request.headers.get("x-forwarded-proto") == "https" or request.scheme == "https"
             reply.add_cookie(COOKIE, value, path=base_path or "/", httponly=True, samesite="Lax", secure=secure)
 
     @app.exception(NotFound)
@@ -118,8 +130,8 @@ def serve(knowledge_dir: Path | None = None, tokens_file: Path | None = None, ho
           on_saved: Callable[[str], None] = _no_op) -> None:
     """Run the editor until stopped; anything not given comes from the LOTSE_EDITOR_* variables."""
     configured = from_environment()
+    host = host or configured.host
     app = create_app(knowledge_dir or configured.knowledge_dir, tokens_file or configured.tokens_file,
                      data_dir=configured.data_dir,
-                     base_path=configured.base_path if base_path is None else base_path, on_saved=on_saved)
-    app.run(host=host or configured.host, port=port or configured.port, single_process=True, motd=False,
-            access_log=False)
+                     base_path=configured.base_path if base_path is None else base_path, on_saved=on_saved, host=host)
+    app.run(host=host, port=port or configured.port, single_process=True, motd=False, access_log=False)

@@ -6,7 +6,7 @@ several apps side by side.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlencode
@@ -22,6 +22,7 @@ from editor.catalogue import Catalogue
 from editor.saving import EntryWriter
 from editor.sessions import Session, SessionCodec
 from editor.texts import UI_LANGUAGES, language_name, service_kind_name, text
+from editor.throttle import SignInThrottle
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Editor:
     templates: Environment
     messages: Messages  # the bot's own texts: category names in German and English
     inbox_url: str | None = None
+    sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
     def url(self, path: str = "/", **query: str) -> str:
         """A link inside the editor, under the base path; empty query values are left out."""

@@ -1,10 +1,14 @@
 """The unanswered-questions inbox: what the bot could not answer, turned into questions or new entries.
 
-Each group offers one-click actions: add its example as a question to a
-suggested entry (or any other), start a new entry from it (scaffolded by
-tools/knowledge_scaffold.py, then opened in the editor), or remove it as not
-relevant. Adding goes through the same validated save as the edit page; the
-group's messages leave the inbox only once its action has succeeded.
+Each group's example is hidden until a volunteer chooses to read it (a form
+button, so it works without JavaScript): what people wrote stays off screens
+that others may see, and each reading is recorded in the audit log (who, when,
+which message; never the text). A shown group offers one-click actions: add its
+example as a question to a suggested entry (or any other), start a new entry
+from it (scaffolded by tools/knowledge_scaffold.py, then opened in the editor),
+or remove it as not relevant. Adding goes through the same validated save as
+the edit page; the group's messages leave the inbox only once its action has
+succeeded.
 """
 from __future__ import annotations
 
@@ -36,8 +40,13 @@ def entry_id_from_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_text.decode("ascii")).strip("_")
 
 
+_NUMBER = re.compile(r"\s*([0-9]{1,18})\s*")
+
+
 def _ids(form: dict[str, list[str]]) -> list[int]:
-    return [int(part) for part in (form.get("ids") or [""])[0].split(",") if part.strip().isdigit()]
+    """The message ids a form names, comma-separated; anything else is left out."""
+    parts = (_NUMBER.fullmatch(part) for part in (form.get("ids") or [""])[0].split(","))
+    return [int(match.group(1)) for match in parts if match]
 
 
 def _one(form: dict[str, list[str]], name: str) -> str:
@@ -54,7 +63,20 @@ def register(app: Sanic, editor: Editor) -> None:
         except SQLAlchemyError:
             return editor.render(request, "inbox.html", status=503, groups=None, entries={})
         entries = {found.id: found for found in editor.catalogue.files()}
-        return editor.render(request, "inbox.html", groups=groups, entries=entries, categories=CATEGORIES)
+        return editor.render(request, "inbox.html", groups=groups, entries=entries, categories=CATEGORIES,
+                             revealed=set(request.ctx.session.revealed))
+
+    @app.post(f"{base}/inbox/reveal")
+    async def reveal(request: Request) -> HTTPResponse:
+        """Show one group's example (its newest message) to this volunteer in this session, and record that."""
+        found = _NUMBER.fullmatch(_one(request.ctx.form, "message"))
+        if not found:
+            return editor.redirect("/inbox")
+        message = int(found.group(1))
+        request.ctx.session = request.ctx.session.revealing(message)
+        audit.record(editor.writer.audit_file, request.ctx.session.volunteer.name, "inbox_revealed", None, None,
+                     message=message)
+        return editor.redirect(f"/inbox#message-{message}")
 
     @app.post(f"{base}/inbox/add")
     async def add_question(request: Request) -> HTTPResponse:

@@ -1,7 +1,9 @@
 """The session cookie: who is signed in, in which interface language, and one message for the next page.
 
 The cookie is signed (HMAC-SHA256), not encrypted: it holds nothing secret, only
-a volunteer's name and the public key of their code. Every visitor gets a random
+a volunteer's name, the public key of their code and their session epoch (which
+signing out raises, see editor.tokens), and the ids of the inbox messages they
+chose to read (never the messages' text). Every visitor gets a random
 nonce; the CSRF token of a form is derived from it, so a form only works in the
 browser it was shown in, and signing in replaces the nonce (no session fixation).
 """
@@ -24,6 +26,7 @@ from editor.tokens import Volunteer
 COOKIE = "lotse_editor"
 SESSION_SECONDS = 12 * 3600  # a volunteer signs in again after a working day
 KEY_FILE_NAME = "editor_secret.key"
+REVEALED_KEPT = 100  # inbox messages a session remembers as read; the inbox page shows at most 50 groups
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,16 @@ class Session:
     volunteer: Volunteer | None = None
     ui: str | None = None  # interface language chosen with the switch; None: from the browser's Accept-Language
     flash: dict[str, Any] | None = None  # {"key": text key, "values": {...}, "level": "ok"|"error"} for the next page
+    revealed: tuple[int, ...] = ()  # inbox messages whose text the volunteer chose to read, newest choice last
 
     def signed_in(self, volunteer: Volunteer) -> Session:
         return replace(self, nonce=secrets.token_hex(16), issued=int(time.time()), volunteer=volunteer)
+
+    def revealing(self, message: int) -> Session:
+        """The session with one more inbox message shown in full; the newest REVEALED_KEPT stay, so the
+        cookie stays small."""
+        kept = tuple(known for known in self.revealed if known != message)
+        return replace(self, revealed=(*kept, message)[-REVEALED_KEPT:])
 
 
 def load_secret(data_dir: Path) -> bytes:
@@ -60,7 +70,8 @@ class SessionCodec:
     def encode(self, session: Session) -> str:
         volunteer = session.volunteer
         data = {"n": session.nonce, "i": session.issued, "u": session.ui, "f": session.flash,
-                "v": [volunteer.name, volunteer.key] if volunteer else None}
+                "r": list(session.revealed),
+                "v": [volunteer.name, volunteer.key, volunteer.epoch] if volunteer else None}
         # without "=" padding: cookie values with "=" get quoted, and not every client sends them back alike
         payload = base64.urlsafe_b64encode(json.dumps(data, ensure_ascii=False).encode("utf-8")).rstrip(b"=")
         return f"{payload.decode('ascii')}.{self._sign(payload)}"
@@ -74,6 +85,7 @@ class SessionCodec:
         try:
             data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
             session = Session(nonce=str(data["n"]), issued=int(data["i"]), ui=data.get("u"), flash=data.get("f"),
+                              revealed=tuple(int(message) for message in data.get("r") or ()),
                               volunteer=Volunteer(*data["v"]) if data.get("v") else None)
         except (ValueError, KeyError, TypeError):  # signed by an older version of this code
             return None

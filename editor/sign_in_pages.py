@@ -1,6 +1,17 @@
-"""Sign in with the personal access code, sign out, and switch the interface language."""
+"""Sign in with the personal access code, sign out, and switch the interface language.
+
+The code is checked in a worker thread: scrypt takes about 50 ms of CPU, and on
+the event loop it would hold up every other volunteer's page. Wrong codes are
+counted per client address (editor.throttle) and logged with that address,
+never with the code. Signing out ends all of the volunteer's sessions, on every
+device, copied cookies included (editor.tokens.end_sessions).
+"""
 from __future__ import annotations
 
+import asyncio
+import logging
+import math
+import time
 from dataclasses import replace
 
 from sanic import Request, Sanic
@@ -8,8 +19,11 @@ from sanic.response import HTTPResponse
 
 from editor import tokens
 from editor.context import Editor
+from editor.security import client_address
 from editor.sessions import Session
 from editor.texts import UI_LANGUAGES
+
+logger = logging.getLogger(__name__)
 
 
 def safe_next(editor: Editor, target: str | None) -> str:
@@ -26,16 +40,25 @@ def register(app: Sanic, editor: Editor) -> None:
 
     @app.post(f"{editor.base_path}/sign-in", ctx_public=True)
     async def sign_in(request: Request) -> HTTPResponse:
-        form = request.ctx.form
-        volunteer = tokens.check(editor.tokens_file, (form.get("token") or [""])[0])
+        form, address = request.ctx.form, client_address(request)
         target = (form.get("next") or [""])[0]
+        wait = editor.sign_in_throttle.attempt(address, time.monotonic())
+        if wait:
+            logger.warning("editor sign-in refused: too many wrong codes from %s", address)
+            page = editor.render(request, "sign_in.html", status=429, next=target, minutes=math.ceil(wait / 60))
+            page.headers["Retry-After"] = str(math.ceil(wait))
+            return page
+        volunteer = await asyncio.to_thread(tokens.check, editor.tokens_file, (form.get("token") or [""])[0])
         if volunteer is None:
+            logger.warning("editor sign-in failed: wrong code from %s", address)
             return editor.render(request, "sign_in.html", status=401, next=target, wrong=True)
+        editor.sign_in_throttle.forgive(address)
         request.ctx.session = request.ctx.session.signed_in(volunteer)
         return editor.redirect(safe_next(editor, target))
 
     @app.post(f"{editor.base_path}/sign-out")
     async def sign_out(request: Request) -> HTTPResponse:
+        tokens.end_sessions(editor.tokens_file, request.ctx.session.volunteer)
         request.ctx.session = Session(ui=request.ctx.session.ui)
         editor.flash(request, "signed_out")
         return editor.redirect("/sign-in")

@@ -53,7 +53,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "sign_in_button": {"de": "Anmelden", "en": "Sign in"},
     "sign_in_wrong": {"de": "Dieser Zugangscode stimmt nicht. Prüfen Sie ihn oder bitten Sie um einen neuen.",
                       "en": "This access code is not right. Check it or ask for a new one."},
-    "signed_out": {"de": "Sie sind abgemeldet.", "en": "You are signed out."},
+    "sign_in_throttled": {"de": "Von dieser Verbindung wurden zu viele falsche Zugangscodes eingegeben. Bitte warten "
+                                "Sie {minutes} Minuten und versuchen Sie es dann noch einmal. Wenn Sie Ihren Code "
+                                "verloren haben, bitten Sie um einen neuen.",
+                          "en": "Too many wrong access codes were entered from this connection. Please wait {minutes} "
+                                "minutes, then try again. If you have lost your code, ask for a new one."},
+    "signed_out": {"de": "Sie sind abgemeldet – auf allen Geräten.", "en": "You are signed out – on all devices."},
     "session_ended": {"de": "Bitte melden Sie sich an.", "en": "Please sign in."},
     # entry list
     "entries_title": {"de": "Einträge", "en": "Entries"},
@@ -174,12 +179,16 @@ TEXTS: dict[str, dict[str, str]] = {
     # unanswered-questions inbox
     "inbox_title": {"de": "Offene Fragen", "en": "Unanswered questions"},
     "inbox_intro": {"de": "Fragen, die der Bot nicht gut beantworten konnte, ohne Namen und Nummern. Ähnliche Fragen "
-                          "sind zusammengefasst, die neuesten zuerst. Machen Sie daraus eine Frage bei einem Eintrag "
-                          "oder einen neuen Eintrag – dann verschwinden sie von dieser Liste.",
+                          "sind zusammengefasst, die neuesten zuerst. Der Text bleibt verborgen, bis Sie „Text "
+                          "anzeigen“ wählen. Machen Sie daraus eine Frage bei einem Eintrag oder einen neuen Eintrag "
+                          "– dann verschwinden sie von dieser Liste.",
                     "en": "Questions the bot could not answer well, without names and numbers. Similar questions are "
-                          "grouped, newest first. Turn them into a question of an entry or into a new entry – then "
-                          "they leave this list."},
+                          "grouped, newest first. The text stays hidden until you choose “Show text”. Turn them into "
+                          "a question of an entry or into a new entry – then they leave this list."},
     "inbox_empty": {"de": "Keine offenen Fragen.", "en": "No unanswered questions."},
+    "inbox_masked": {"de": "Text verborgen. Das Anzeigen wird mit Ihrem Namen protokolliert.",
+                     "en": "Text hidden. Showing it is recorded with your name."},
+    "inbox_reveal": {"de": "Text anzeigen", "en": "Show text"},
     "inbox_unavailable": {"de": "Die Liste der offenen Fragen ist gerade nicht erreichbar. Versuchen Sie es später.",
                           "en": "The list of unanswered questions cannot be reached right now. Try again later."},
     "inbox_count": {"de": "{count}× gefragt", "en": "asked {count}×"},
