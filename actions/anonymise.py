@@ -1,49 +1,71 @@
 """Remove what identifies a person from a message before it is kept for volunteers.
 
-Phone and other long numbers, e-mail addresses, exact dates and names of persons
-(after "my name is"-style phrases and titles such as "Frau", "Mr", in the eight
-languages) become placeholders. Postcodes and city names stay: they say where
-help is missing, not who asked. This is a rule-based filter (no NER model is
-available offline); it errs on the side of removing.
+E-mail addresses, dates, phone and other identifying numbers (passport, residence
+permit, health insurance, Jobcenter and case numbers), street addresses and names of
+persons become placeholders: "[e-mail]", "[date]", "[number]", "[address]", "[name]".
+The shapes are found by actions/anonymise_patterns.py, the names by
+actions/anonymise_names.py. What helps volunteers stays: postcodes alone, cities,
+amounts, paragraphs, office names, course levels. When in doubt a word goes: a
+volunteer needs the gist of the question, not every word of it.
+
+Invisible format characters are removed first: a soft hyphen or zero-width space
+inside a name would otherwise hide it from every rule (the Persian half-space stays
+between Arabic-script letters, where it belongs). Every rule runs in linear
+time, but callers should still cut long messages first (actions/inbox.py does).
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# IBANs, case numbers, phone numbers: 7 or more digits, possibly grouped with spaces, dashes, slashes, dots.
-NUMBER = re.compile(r"(?<![\w])(?:\+|00)?(?:[A-Z]{2}\d{2}[ ]?)?\d(?:[\d \-/().]{5,}\d)(?![\w])")
-_MONTHS = ("januar|jänner|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|"
-           "january|february|march|may|june|july|october|december|"
-           "janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|"
-           "ocak|şubat|subat|mart|nisan|mayıs|mayis|haziran|temmuz|ağustos|agustos|eylül|eylul|ekim|kasım|kasim|aralık|"
-           "январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]|октябр[яь]|ноябр[яь]|"
-           "декабр[яь]|січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня")
-DATE = re.compile(rf"(?<!\w)(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
-                  rf"\d{{1,2}}\.?\s*(?:{_MONTHS})(?:\s+\d{{4}})?)(?!\w)", re.IGNORECASE)
-_INTRODUCTIONS = ("ich heiße", "ich heisse", "mein name ist", "my name is", "i am called", "je m'appelle",
-                  "je m’appelle", "mon nom est", "меня зовут", "мене звати", "моє ім'я", "benim adım", "adım",
-                  "اسمي", "إسمي", "اسم من", "نام من")
-_TITLES = ("herr", "herrn", "frau", "mr", "mrs", "ms", "dr", "monsieur", "madame", "mme", "bay", "bayan",
-           "господин", "госпожа", "пан", "пані", "السيد", "السيدة", "آقای", "خانم")
-# A name: one to three capitalised words, or one or two words in Arabic script (which has no capitals).
-_CAPITALISED = r"[A-ZÄÖÜÀ-ÞА-ЯІЇЄҐ][\w'’-]*"
-_ARABIC_WORD = r"[\u0600-\u06FF]+"
-_NAME = rf"(?:{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}}|{_ARABIC_WORD}(?:\s+{_ARABIC_WORD})?)"
-NAME_AFTER_INTRODUCTION = re.compile(
-    rf"((?i:(?<!\w)(?:{'|'.join(map(re.escape, _INTRODUCTIONS))}))\s+)({_NAME})")
-NAME_AFTER_TITLE = re.compile(rf"((?i:(?<!\w)(?:{'|'.join(map(re.escape, _TITLES))}))\.?\s+)({_NAME})")
+from actions.anonymise_names import find_names
+from actions.anonymise_patterns import FINDERS, Found
+
+_ZWNJ = "\u200c"
+_HIDDEN_HALF_SPACE = re.compile(r"(?<![\u0600-\u06ff])\u200c|\u200c(?![\u0600-\u06ff])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
+PLACEHOLDERS = {kind: f"[{kind}]" for kind in ("e-mail", "date", "number", "address", "name")}
 
 
 def anonymise(text: str) -> str:
-    """The message with e-mail addresses, long numbers, exact dates and person names replaced."""
-    text = EMAIL.sub("[e-mail]", text)
-    text = DATE.sub("[date]", text)
-    text = NUMBER.sub(lambda m: m.group() if _digits(m.group()) < 7 else "[number]", text)
-    for pattern in (NAME_AFTER_INTRODUCTION, NAME_AFTER_TITLE):
-        text = pattern.sub(r"\1[name]", text)
-    return text
+    """The message with e-mail addresses, dates, identifying numbers, addresses and person names replaced."""
+    text = _visible(text)
+    shapes = _merged(text, [found for finder in FINDERS for found in finder(text)])
+    return _replaced(text, _merged(text, [*shapes, *find_names(text, shapes)]))
 
 
-def _digits(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)
+def _visible(text: str) -> str:
+    """The text without control and invisible format characters, but with the Persian half-space (ZWNJ)
+    where it joins two Arabic-script letters ("می‌کنم"): elsewhere it could hide a name ("Ah\u200cmad")."""
+    text = _CONTROL.sub(" ", _HIDDEN_HALF_SPACE.sub("", text))
+    return "".join(c for c in text if c == _ZWNJ or unicodedata.category(c) != "Cf").strip()
+
+
+def _merged(text: str, spans: list[Found]) -> list[Found]:
+    """Overlapping spans, and spans of one kind with only spaces between them ("Ahmad Karimi"), as one.
+
+    The merged span has the kind of its longest part, so a date inside a longer number run is a number.
+    """
+    merged: list[Found] = []
+    longest: list[Found] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if merged and _joins(text, merged[-1], span):
+            if span.end - span.start > longest[-1].end - longest[-1].start:
+                longest[-1] = span
+            merged[-1] = Found(merged[-1].start, max(merged[-1].end, span.end), longest[-1].kind)
+        else:
+            merged.append(span)
+            longest.append(span)
+    return merged
+
+
+def _joins(text: str, group: Found, span: Found) -> bool:
+    return span.start < group.end or (span.kind == group.kind and not text[group.end:span.start].strip(" -"))
+
+
+def _replaced(text: str, spans: list[Found]) -> str:
+    parts, position = [], 0
+    for span in spans:
+        parts += [text[position:span.start], PLACEHOLDERS[span.kind]]
+        position = span.end
+    return "".join(parts) + text[position:]

@@ -2,10 +2,10 @@
 
 Messages routed as no-match, as out-of-scope with low confidence, clarify
 questions the person abandoned, and questions whose answer was rated 👎 are
-stored without any chat id, anonymised (actions/anonymise.py), with only their
-language, the reason and the predicted candidate entries. Volunteers see them
-grouped by similarity, newest first, and turn them into questions or new
-entries (editor/). Retention: LOTSE_INBOX_RETENTION_DAYS (90), `./lotse cleanup`.
+stored without any chat id, cut to MAX_CHARS and then anonymised
+(actions/anonymise.py), with only their language, the reason and the predicted
+candidate entries. Volunteers see them grouped by similarity, newest first, and
+turn them into questions or new entries (editor/). Retention: LOTSE_INBOX_RETENTION_DAYS (90), `./lotse cleanup`.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class Inbox:
     def record(self, text: str, language: str, reason: str, candidates: Iterable[str]) -> None:
         if reason not in REASONS:
             raise ValueError(f"unknown inbox reason {reason!r}")
-        cleaned = anonymise(text.strip())[:MAX_CHARS]
+        cleaned = _cut(anonymise(_cut(text.strip(), MAX_CHARS)), MAX_CHARS)
         if not cleaned:
             return
         with self._sessions.begin() as session:
@@ -111,6 +111,22 @@ class Inbox:
     def delete_older_than(self, cutoff: dt.datetime) -> int:
         with self._sessions.begin() as session:
             return session.execute(delete(InboxMessage).where(InboxMessage.created_at < cutoff)).rowcount or 0
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, ending before the word that the limit would cut in half.
+
+    Only what is kept is anonymised, so a long message costs no more than a short one; a half word
+    ("ahmad.kar" of an e-mail address, "017612" of a phone number) would slip past the anonymiser,
+    so it goes. After anonymising, the same cut keeps placeholders whole.
+    """
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if text[limit].isspace() or head[-1:].isspace():
+        return head.rstrip()
+    whole_words = head.rsplit(None, 1)
+    return whole_words[0] if len(whole_words) == 2 else ""
 
 
 @lru_cache(maxsize=4)

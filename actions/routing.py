@@ -70,7 +70,7 @@ class Thresholds:
     intent: float = 0.50
     strong: float = 0.3
     # The category guess's margin from which a person request is taken to name its topic (tools/triage_tuning.py).
-    person_topic: float = 0.0
+    person_topic: float = -0.2
 
 
 LEXICAL_THRESHOLDS = Thresholds()
@@ -80,7 +80,7 @@ LEXICAL_THRESHOLDS = Thresholds()
 # precision: 71.2 % answered directly at 92.5 % precision (lexical: 62.8 % at 91.8 %), 26.0 %
 # clarified (right entry among the buttons: 92.4 %), 2.9 % no match; of the chit-chat and
 # out-of-scope examples, 59.5 % still get a no-match (lexical 55.5 %) and 0.2 % reach `strong`.
-SEMANTIC_THRESHOLDS = Thresholds(answer=-0.2, margin=0.5, clarify=-0.9, strong=0.9)
+SEMANTIC_THRESHOLDS = Thresholds(answer=-0.2, margin=0.5, clarify=-0.9, strong=0.9, person_topic=0.2)
 
 
 @dataclass(frozen=True)

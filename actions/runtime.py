@@ -96,9 +96,11 @@ def warm_up_in_background() -> None:
         _watching.set()
 
     def work() -> None:
+        from actions.anonymise_words import vocabulary
         from actions.places import place_finder  # spaCy: only in the worker, see actions/handover_flow.py
 
         place_finder(router().knowledge)  # the handover's city lookup, so its first use is quick too
+        vocabulary()  # the anonymiser's word lists (about 3 s), so the first inbox write does not wait
         while True:
             try:
                 reload_if_changed()  # at once the first time: swaps in the semantic router

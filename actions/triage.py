@@ -43,9 +43,11 @@ class TriageThresholds:
     off_topic: float
 
 
-# Five-fold cross-validation on the training corpus (tools/triage_tuning.py); recall first for emergencies.
-LEXICAL_THRESHOLDS = TriageThresholds(emergency=-0.45, person=-0.2, off_topic=-0.1)
-SEMANTIC_THRESHOLDS = TriageThresholds(emergency=-0.45, person=-0.2, off_topic=-0.1)
+# Five-fold cross-validation on the training data (`./lotse triage-tune`, docs/decisions/001-triage.md):
+# emergencies at the most recall whose false alarms on ordinary questions stay within 3 %; a person and
+# off-topic at the most recall with at most 0.5 % of other messages taken.
+LEXICAL_THRESHOLDS = TriageThresholds(emergency=-0.3, person=0.05, off_topic=-0.05)
+SEMANTIC_THRESHOLDS = TriageThresholds(emergency=-0.45, person=0.05, off_topic=-0.1)
 # How much the sentence embedding counts against the n-grams (tf-idf rows have unit length too).
 EMBEDDING_WEIGHT = 1.0
 
