@@ -29,6 +29,8 @@ COMMAND_INTENTS: dict[str, str] = {
 COMMAND_KINDS = frozenset({"start", "about"})
 CHAT_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge"})
 DEFAULT_LANGUAGE = "en"
+# Rasa's confidence in a small-talk intent from which the learned emergency layer needs a clear margin.
+SURE_SMALL_TALK = 0.9
 
 # Route actions of the evaluation interface (`./lotse route`) for each decision kind.
 ROUTE_ACTIONS: dict[str, str] = {
@@ -197,8 +199,12 @@ class Router:
         top_score = top.score if top else 0.0
         sure = self._sure(candidates)
 
-        # Emergencies first, whatever the classifier says; the best answer follows if there is one.
-        if triage and (triage.emergency or is_emergency(text)):
+        # Emergencies first, whatever the classifier says; the best answer follows if there is one. Where Rasa is
+        # sure of small talk ("ja", "danke") only the patterns or a clear margin count: short messages sit near
+        # the learned model's boundary, and a "yes" answered with 112 helps nobody.
+        small_talk = nlu.intent in CHAT_INTENTS and nlu.confidence >= SURE_SMALL_TALK
+        learned = triage is not None and (triage.emergency and not small_talk or triage.sure_emergency)
+        if triage and (learned or is_emergency(text)):
             entry_id = top.entry_id if top and top_score >= t.answer else None
             return decision("emergency", entry_id, self._category_of(entry_id) or "protection", 1.0, candidates,
                             emergency=triage.kind, about_other=triage.about_other)

@@ -48,6 +48,8 @@ class TriageThresholds:
 # off-topic at the most recall with at most 0.5 % of other messages taken.
 LEXICAL_THRESHOLDS = TriageThresholds(emergency=-0.3, person=0.05, off_topic=-0.05)
 SEMANTIC_THRESHOLDS = TriageThresholds(emergency=-0.45, person=0.05, off_topic=-0.1)
+# A margin on the emergency side of the boundary itself: the model is sure, whatever else is said.
+SURE_MARGIN = 0.5
 # How much the sentence embedding counts against the n-grams (tf-idf rows have unit length too).
 EMBEDDING_WEIGHT = 1.0
 
@@ -58,6 +60,7 @@ class Triage:
 
     margins: dict[Label, float]
     emergency: bool
+    sure_emergency: bool  # far enough past the threshold to count even where Rasa hears small talk
     person: bool
     off_topic: bool
     kind: EmergencyKind
@@ -170,7 +173,8 @@ class TriageModel:
         margins = dict(zip(LABELS, map(float, row)))
         kind, about_other = self.emergency_kind(text)
         t = self.thresholds
-        return Triage(margins, margins[Label.EMERGENCY] >= t.emergency, margins[Label.PERSON] >= t.person,
+        return Triage(margins, margins[Label.EMERGENCY] >= t.emergency, margins[Label.EMERGENCY] >= SURE_MARGIN,
+                      margins[Label.PERSON] >= t.person,
                       margins[Label.OFF_TOPIC] >= t.off_topic, kind, about_other)
 
 

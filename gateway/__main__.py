@@ -2,22 +2,28 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
+from actions.secret_file import WeakSecret
 from gateway.app import serve
 from gateway.settings import GatewaySettings, SettingsError
+
+# Files the gateway creates (its SQLite database and journal, the pseudonym key, the data folder) hold
+# pseudonyms, chat ids of handover cases and keys: readable by the owner only, whatever the shell's umask.
+OWNER_ONLY = 0o077
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    os.umask(OWNER_ONLY)
     try:
-        settings = GatewaySettings.from_env()
-    except SettingsError as error:
+        serve(GatewaySettings.from_env())
+    except (SettingsError, WeakSecret) as error:  # raised at start, before anything is served
         print(error, file=sys.stderr)
         return 2
-    serve(settings)
     return 0
 
 

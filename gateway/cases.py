@@ -5,7 +5,8 @@ is the consent screen, which exists only in the chat (nothing is stored before
 the person confirms); the row is written at consent with both timestamps. Every
 transition is one `UPDATE ... WHERE state = <expected>`, committed before anyone
 is told, so a restart between two steps loses nothing and two counsellors
-cannot claim the same case.
+cannot claim the same case. The ids of the messages Lotse posts about a case in
+the counsellors' group are kept with it, so /delete can remove them there too.
 """
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ _DURATION = re.compile(r"(\d+)\s*(working days?|business days?|days?|hours?|h\b|
 
 class Case(Base):
     __tablename__ = "handover_cases"
+    # Case numbers are never given twice (SQLite would reuse a deleted one): counsellors must not mistake
+    # a new "Anfrage #3" for the withdrawn one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat: Mapped[str] = mapped_column(String(64), index=True)  # the chat's pseudonym, for /delete
@@ -48,6 +52,16 @@ class Case(Base):
     group_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     counsellor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     counsellor_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class CaseMessage(Base):
+    """A message Lotse posted about a case in its counsellors' group (the case, notes, the person's words)."""
+
+    __tablename__ = "handover_case_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
 
 
 def response_deadline(promise: str) -> dt.timedelta:
@@ -91,13 +105,24 @@ class CaseStore:
         return self.get(case_id) if moved else None
 
     def mark_sent(self, case_id: int, group_chat_id: int, group_message_id: int) -> Case | None:
+        """consented -> sent, and the case message recorded in the same transaction: a /delete that reads
+        the case as sent also finds the message to remove."""
         case = self.get(case_id)
         if case is None:
             return None
         now = utcnow()
-        return self._move(case_id, ("consented",), state="sent", sent_at=now, group_chat_id=group_chat_id,
-                          group_message_id=group_message_id,
-                          deadline_at=now + response_deadline(case.summary.get("response_time", "")))
+        with self._sessions.begin() as session:
+            moved = session.execute(update(Case).where(Case.id == case_id, Case.state == "consented").values(
+                state="sent", sent_at=now, group_chat_id=group_chat_id, group_message_id=group_message_id,
+                deadline_at=now + response_deadline(case.summary.get("response_time", "")))).rowcount
+            if moved:
+                session.add(CaseMessage(case_id=case_id, message_id=group_message_id))
+        return self.get(case_id) if moved else None
+
+    def record_message(self, case_id: int, message_id: int) -> None:
+        """Another message posted about the case in its group (a note, the person's words)."""
+        with self._sessions.begin() as session:
+            session.add(CaseMessage(case_id=case_id, message_id=message_id))
 
     def claim(self, case_id: int, counsellor_id: int, counsellor_name: str) -> Case | None:
         return self._move(case_id, ("sent",), state="claimed", claimed_at=utcnow(), counsellor_id=counsellor_id,
@@ -134,14 +159,25 @@ class CaseStore:
             return session.scalars(select(Case).where(Case.group_chat_id == group_chat_id,
                                                       Case.group_message_id == message_id)).first()
 
-    def delete_chat(self, chat: str) -> list[Case]:
-        """Withdraw and delete every case of a chat (/delete); returns them so open ones can be called off."""
-        with self._sessions.begin() as session:
-            cases = list(session.scalars(select(Case).where(Case.chat == chat)))
-            session.execute(delete(Case).where(Case.chat == chat))
-        return cases
+    def of_chat(self, chat: str) -> list[Case]:
+        """Every case of a chat, by its pseudonym (/delete)."""
+        with self._sessions() as session:
+            return list(session.scalars(select(Case).where(Case.chat == chat).order_by(Case.id)))
 
-    def delete_closed_before(self, before: dt.datetime) -> int:
-        """Retention: closed cases older than the cut-off are deleted (`./lotse cleanup`)."""
+    def messages(self, case_id: int) -> list[int]:
+        """Ids of Lotse's messages about the case still in its group."""
+        with self._sessions() as session:
+            return list(session.scalars(select(CaseMessage.message_id).where(CaseMessage.case_id == case_id)
+                                        .order_by(CaseMessage.id)))
+
+    def forget_message(self, case_id: int, message_id: int) -> None:
+        """The message is gone from the group (deleted or overwritten)."""
         with self._sessions.begin() as session:
-            return session.execute(delete(Case).where(Case.state == "closed", Case.closed_at < before)).rowcount or 0
+            session.execute(delete(CaseMessage).where(CaseMessage.case_id == case_id,
+                                                      CaseMessage.message_id == message_id))
+
+    def delete(self, case_id: int) -> None:
+        """Delete a case and what is recorded about its messages."""
+        with self._sessions.begin() as session:
+            session.execute(delete(CaseMessage).where(CaseMessage.case_id == case_id))
+            session.execute(delete(Case).where(Case.id == case_id))

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, MetaData, String, Table, UniqueConstraint, delete
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, NoSuchTableError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from actions.database import engine, utcnow
@@ -82,10 +82,11 @@ class GatewayStore:
 
 
 def erase_conversation(tracker: Engine, sender_id: str) -> int:
-    """Delete a conversation from Rasa's SQL tracker store (table `events`); Rasa's HTTP API cannot delete."""
-    try:
-        events = Table("events", MetaData(), autoload_with=tracker)
-    except NoSuchTableError:  # Rasa has not stored any conversation yet
-        return 0
+    """Delete a conversation from Rasa's SQL tracker store (table `events`); Rasa's HTTP API cannot delete.
+
+    Rasa creates the table when it starts, so a missing table means LOTSE_TRACKER_DB_URL names another
+    database than Rasa's: NoSuchTableError, and /delete says it failed instead of "deleted".
+    """
+    events = Table("events", MetaData(), autoload_with=tracker)
     with tracker.begin() as connection:
         return connection.execute(events.delete().where(events.c.sender_id == sender_id)).rowcount or 0

@@ -2,8 +2,9 @@
 
 Order per update: drop redeliveries (Telegram retries), ignore anything that is
 not a private chat, apply the per-chat rate limit, then handle the command,
-text, button or non-text message. Every failure ends in a message the user can
-act on, in their language; nothing of the message text is logged.
+text, button or non-text message, one at a time per chat. Every failure ends in
+a message the user can act on, in their language; nothing of the message text
+is logged.
 """
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import asyncio
 import logging
 import weakref
 from collections import OrderedDict
+from typing import Callable
 
 from sqlalchemy.engine import Engine
-from telegram import BotCommand, CallbackQuery, LinkPreviewOptions, Update, User
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Bot, BotCommand, CallbackQuery, LinkPreviewOptions, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, ContextTypes,
@@ -21,6 +24,7 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 
 from actions.languages import LANGUAGES, language_from_code
 from actions.messages import Messages
+from actions.text_normalisation import clean
 from gateway.database import GatewayStore, erase_conversation
 from gateway.handover import HandoverDesk
 from gateway.pseudonyms import Pseudonyms
@@ -30,15 +34,29 @@ from gateway.rendering import GATEWAY_CALLBACK, Button, keyboard, render
 
 logger = logging.getLogger(__name__)
 
-# Telegram commands -> what is sent to Rasa (actions/routing.py maps them to their replies).
-RASA_COMMANDS: dict[str, str] = {"start": "/start", "language": "/choose_language", "help": "/help",
-                                 "person": "/talk_to_person"}
+# The bot's commands that Rasa answers, sent as typed (actions/routing.py COMMAND_INTENTS maps them to their
+# replies); /delete and /bot are the gateway's own. Only these and button presses reach Rasa starting with "/".
+RASA_COMMANDS: dict[str, str] = {name: f"/{name}" for name in ("start", "language", "help", "menu", "person")}
 MENU_COMMANDS = ("start", "language", "help", "person", "delete")
 DELETE_YES, DELETE_NO = f"{GATEWAY_CALLBACK}del:yes", f"{GATEWAY_CALLBACK}del:no"
 REMEMBERED_LANGUAGES = 10_000
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # cheap phones, metered data
+
+
+def as_typed(text: str) -> str:
+    """A typed message as Rasa gets it: never a button payload or a Rasa intent ("/handover{...}").
+
+    Rasa strips white space, and the action server also format characters (actions/text_normalisation.py),
+    before they look for a leading "/": "\u3000/handover{...}" would act as a button, "/привет, мой номер …"
+    would be an intent to Rasa (which warns with the whole text) and skip the action server's emergency
+    check. So a message whose words start with "/" goes without the slashes and what hides them.
+    """
+    start = 0
+    while start < len(text) and (text[start] == "/" or not clean(text[start])):
+        start += 1
+    return text[start:] if "/" in text[:start] else text
 
 
 class Gateway:
@@ -59,7 +77,8 @@ class Gateway:
     def register(self, application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(TypeHandler(Update, self.drop_redeliveries), group=-2)
         application.add_handler(TypeHandler(Update, self.limit_rate), group=-1)
-        application.add_handler(CommandHandler(list(RASA_COMMANDS), self.on_command, PRIVATE & NEW_MESSAGE))
+        application.add_handler(CommandHandler(list(RASA_COMMANDS), self.on_command, PRIVATE & NEW_MESSAGE,
+                                               has_args=False))
         application.add_handler(CommandHandler("delete", self.on_delete, PRIVATE & NEW_MESSAGE))
         application.add_handler(CommandHandler("bot", self.on_back_to_bot, PRIVATE & NEW_MESSAGE))
         application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND, self.on_unknown_command))
@@ -96,29 +115,38 @@ class Gateway:
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         command = (update.message.text or "").split()[0].lstrip("/").split("@")[0].lower()  # type: ignore[union-attr]
-        await self._converse(context, update.effective_chat.id, update.effective_user,  # type: ignore[union-attr]
-                             RASA_COMMANDS[command])
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        async with self._in_order(chat_id):
+            await self._converse(context, chat_id, update.effective_user, RASA_COMMANDS[command])
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._converse(context, update.effective_chat.id, update.effective_user,  # type: ignore[union-attr]
-                             RASA_COMMANDS["help"])
+        """A command the bot does not have, or one followed by words: the words are read as a message
+        ("/help my husband hits me" must reach the emergency check); a bare unknown command gets the help."""
+        if len((update.message.text or "").split(maxsplit=1)) > 1:  # type: ignore[union-attr]
+            await self.on_text(update, context)
+            return
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        async with self._in_order(chat_id):
+            await self._converse(context, chat_id, update.effective_user, RASA_COMMANDS["help"])
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id, text = update.effective_chat.id, update.message.text or ""  # type: ignore[union-attr]
-        if await self.desk.relay_from_person(context.bot, chat_id, text):  # a counsellor is talking to them
-            logger.info("message chat=%s relayed to counsellor", self.pseudonyms.for_log(chat_id))
-            return
-        await self._converse(context, chat_id, update.effective_user, text)
+        async with self._in_order(chat_id):
+            if await self.desk.relay_from_person(context.bot, chat_id, text):  # a counsellor is talking to them
+                logger.info("message chat=%s relayed to counsellor", self.pseudonyms.for_log(chat_id))
+                return
+            await self._converse(context, chat_id, update.effective_user, as_typed(text))
 
     async def on_back_to_bot(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        case = await self.desk.back_to_bot(context.bot, chat_id)
-        if case is None:
-            await self._converse(context, chat_id, update.effective_user, RASA_COMMANDS["help"])
-            return
-        language = self._language(chat_id, update.effective_user)
-        await self._say(context, chat_id, self.texts.text("handover_left", language,
-                                                          service=case.summary["service_name"]))
+        async with self._in_order(chat_id):
+            case = await self.desk.back_to_bot(context.bot, chat_id)
+            if case is None:
+                await self._converse(context, chat_id, update.effective_user, RASA_COMMANDS["help"])
+                return
+            language = self._language(chat_id, update.effective_user)
+            await self._say(context, chat_id, self.texts.text("handover_left", language,
+                                                              service=case.summary["service_name"]))
 
     async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query:
@@ -152,19 +180,23 @@ class Gateway:
             return
         data = query.data or ""
         language = self._language(chat.id, update.effective_user)
-        if data.startswith(f"{GATEWAY_CALLBACK}fb:"):
-            await self._feedback(query, chat.id, data, language)
-        elif data.startswith(f"{GATEWAY_CALLBACK}consent:"):
-            await query.answer()
-            text, rows = await self.desk.on_consent(context.bot, chat.id, data, language)
-            if text:
-                await self._say(context, chat.id, text, rows)
-        elif data in (DELETE_YES, DELETE_NO):
-            await query.answer()
-            await self._delete(context, query, chat.id, confirmed=data == DELETE_YES, language=language)
-        else:
-            await query.answer()  # stops the button's spinner at once; the answer follows as a message
-            await self._converse(context, chat.id, update.effective_user, data)
+        feedback = data.startswith(f"{GATEWAY_CALLBACK}fb:")
+        if feedback:  # stored before anything is awaited, so in the order of the chat's updates
+            self._record_feedback(chat.id, data, language)
+        # At once, before waiting for the chat's turn: it stops the button's spinner, and Telegram refuses
+        # answers to old presses. The reply follows as a message.
+        await query.answer(self.texts.text("feedback_thanks", language) if feedback else None)
+        async with self._in_order(chat.id):
+            if feedback:
+                await self._forward_rating(chat.id, data)
+            elif data.startswith(f"{GATEWAY_CALLBACK}consent:"):
+                text, rows = await self.desk.on_consent(context.bot, chat.id, data, language)
+                if text:
+                    await self._say(context, chat.id, text, rows)
+            elif data in (DELETE_YES, DELETE_NO):
+                await self._delete(context, query, chat.id, confirmed=data == DELETE_YES, language=language)
+            else:
+                await self._converse(context, chat.id, update.effective_user, data, button=True)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The exception type only: its text could quote a message.
@@ -172,38 +204,54 @@ class Gateway:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    async def _converse(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, user: User | None, text: str) -> None:
-        """Send one message to Rasa and its replies to the chat, one chat at a time, in order."""
+    def _in_order(self, chat_id: int) -> asyncio.Lock:
+        """The chat's lock: its messages, button presses and deletion are handled one at a time, in order.
+
+        Rasa writes back the whole conversation it loaded once a reply is done, so a /delete that ran
+        while a reply was computed would be undone.
+        """
         lock = self._locks.get(chat_id)
         if lock is None:
             lock = self._locks[chat_id] = asyncio.Lock()
-        async with lock:
-            logger.info("message chat=%s chars=%d", self.pseudonyms.for_log(chat_id), len(text))
-            metadata = {"language_code": user.language_code if user else None,
-                        "warm_services": self.desk.warm_services}
-            try:
-                replies = await self.rasa.send(self.pseudonyms.sender(chat_id), text, metadata)
-            except RasaUnavailable as error:
-                logger.warning("rasa unavailable (%s) chat=%s", error, self.pseudonyms.for_log(chat_id))
-                await self._say(context, chat_id, self.texts.text("try_again", self._language(chat_id, user)))
-                return
-            for message in render(replies, self.texts.text):
-                if message.language:
-                    self._remember(chat_id, message.language)
-                if message.consent:
-                    message.rows += self.desk.offer(chat_id, message.consent)
-                await self._say(context, chat_id, message.text, message.rows)
+        return lock
 
-    async def _feedback(self, query: CallbackQuery, chat_id: int, data: str, language: str) -> None:
+    async def _converse(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, user: User | None, text: str,
+                        button: bool = False) -> None:
+        """Send one message to Rasa and its replies to the chat; the caller holds the chat's lock.
+
+        `button`: a press of one of the bot's buttons, whose payload the action server may act on; typed
+        text is never marked so.
+        """
+        logger.info("message chat=%s chars=%d", self.pseudonyms.for_log(chat_id), len(text))
+        metadata = {"language_code": user.language_code if user else None,
+                    "warm_services": self.desk.warm_services, "button": button}
+        try:
+            replies = await self.rasa.send(self.pseudonyms.sender(chat_id), text, metadata)
+        except RasaUnavailable as error:
+            logger.warning("rasa unavailable (%s) chat=%s", error, self.pseudonyms.for_log(chat_id))
+            await self._say(context, chat_id, self.texts.text("try_again", self._language(chat_id, user)))
+            return
+        for message in render(replies, self.texts.text):
+            if message.language:
+                self._remember(chat_id, message.language)
+            if message.consent:
+                message.rows += self.desk.offer(chat_id, message.consent)
+            await self._say(context, chat_id, message.text, message.rows)
+
+    def _record_feedback(self, chat_id: int, data: str, language: str) -> None:
         _, entry, helpful = data.split(":", 2)
-        sender = self.pseudonyms.sender(chat_id)
-        self.store.record_feedback(sender, entry, language, helpful == "1")
-        await query.answer(self.texts.text("feedback_thanks", language))
-        if helpful != "1":  # the question behind it goes to the volunteers' inbox (the action server has it)
-            try:
-                await self.rasa.send(sender, f'/rate{{"entry":"{entry}"}}', {}, expect_reply=False)
-            except RasaUnavailable as error:
-                logger.warning("rating not forwarded (%s)", error)
+        self.store.record_feedback(self.pseudonyms.sender(chat_id), entry, language, helpful == "1")
+
+    async def _forward_rating(self, chat_id: int, data: str) -> None:
+        """A 👎: the question behind the answer goes to the volunteers' inbox (the action server has it)."""
+        _, entry, helpful = data.split(":", 2)
+        if helpful == "1":
+            return
+        try:
+            await self.rasa.send(self.pseudonyms.sender(chat_id), f'/rate{{"entry":"{entry}"}}', {"button": True},
+                                 expect_reply=False)
+        except RasaUnavailable as error:
+            logger.warning("rating not forwarded (%s)", error)
 
     async def _delete(self, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, chat_id: int, confirmed: bool,
                       language: str) -> None:
@@ -215,14 +263,26 @@ class Gateway:
         if not confirmed:
             await self._say(context, chat_id, self.texts.text("delete_cancelled", language))
             return
-        sender = self.pseudonyms.sender(chat_id)
-        events = erase_conversation(self.tracker, sender)
-        rows = self.store.delete_chat(sender) + await self.desk.withdraw_all(context.bot, sender)
+        complete = await self._erase(context.bot, chat_id)
+        # "try_again" until locales/ have a text of its own for a failed deletion ("delete_failed").
+        await self._say(context, chat_id, self.texts.text("delete_done" if complete else "try_again", language))
+
+    async def _erase(self, bot: Bot, chat_id: int) -> bool:
+        """Delete everything kept about a chat, each store on its own so one failure does not stop the others;
+        True only if all of it is gone."""
+        sender, log_id = self.pseudonyms.sender(chat_id), self.pseudonyms.for_log(chat_id)
         self.desk.forget_proposal(chat_id)
         self._languages.pop(chat_id, None)
         self.limiter.forget(chat_id)
-        logger.info("deleted chat=%s tracker_events=%d records=%d", self.pseudonyms.for_log(chat_id), events, rows)
-        await self._say(context, chat_id, self.texts.text("delete_done", language))
+        complete = _erased("tracker_events", lambda: erase_conversation(self.tracker, sender), log_id)
+        complete &= _erased("feedback", lambda: self.store.delete_chat(sender), log_id)
+        try:
+            complete &= await self.desk.withdraw_all(bot, sender)
+        except SQLAlchemyError as error:
+            logger.error("delete chat=%s: handover cases failed (%s)", log_id, type(error).__name__)
+            complete = False
+        logger.info("delete chat=%s complete=%s", log_id, complete)
+        return complete
 
     async def _say(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str,
                    rows: list[list[Button]] | None = None) -> None:
@@ -251,3 +311,14 @@ class Gateway:
                 await application.bot.set_my_commands(commands, language_code=language)
             except TelegramError as error:
                 logger.warning("could not set the command menu (%s): %s", language, type(error).__name__)
+
+
+def _erased(what: str, step: Callable[[], int], log_id: str) -> bool:
+    """Run one deletion step; False (and logged) if its store failed."""
+    try:
+        count = step()
+    except SQLAlchemyError as error:
+        logger.error("delete chat=%s: %s failed (%s)", log_id, what, type(error).__name__)
+        return False
+    logger.info("deleted chat=%s %s=%d", log_id, what, count)
+    return True

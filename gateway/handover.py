@@ -6,7 +6,8 @@ The consented summary is posted there with Claim / Close buttons; the counsellor
 who claims answers by replying to that message, and the answer reaches the
 person marked as a human answer. Until the case is closed, the person's
 messages go to the counsellor instead of the bot. Only members of the group can
-claim or close; only the claiming counsellor's replies are passed on.
+claim or close; only the claiming counsellor's replies are passed on. /delete
+removes Lotse's messages about the person's cases from the groups as well.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any
 import yaml
 from telegram import Bot, CallbackQuery, Message
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from actions.database import utcnow
 from actions.handover_summary import consent_text, summary
@@ -42,7 +43,10 @@ GROUP_NEW_CASE = ("📨 Neue Anfrage #{id} über Lotse an {service}\n\n{summary}
 GROUP_CLAIMED = "✋ Anfrage #{id} übernommen von {name}."
 GROUP_CLOSED = "✔ Anfrage #{id} abgeschlossen."
 GROUP_LEFT = "↩ Anfrage #{id}: Die Person ist zum Bot zurückgekehrt; die Anfrage ist abgeschlossen."
-GROUP_WITHDRAWN = "🗑 Anfrage #{id} wurde von der Person zurückgezogen und gelöscht."
+GROUP_WITHDRAWN = ("🗑 Anfrage #{id}: Die Person hat ihre Daten bei Lotse gelöscht; die Nachrichten von Lotse zu "
+                   "dieser Anfrage sind entfernt. Bitte löschen Sie auch Ihre eigenen Antworten und Notizen dazu.")
+# What a case message says once Telegram no longer lets the bot delete it (48 hours after it was sent).
+GROUP_REMOVED = "🗑 Anfrage #{id}: gelöscht."
 GROUP_USER_MESSAGE = "💬 Person (Anfrage #{id}):\n{text}"
 GROUP_NOT_MEMBER = "Nur Mitglieder dieser Gruppe können Anfragen übernehmen."
 GROUP_CLAIM_FIRST = "Bitte übernehmen Sie die Anfrage zuerst; nur wer sie übernommen hat, antwortet der Person."
@@ -134,8 +138,9 @@ class HandoverDesk:
         except TelegramError as error:
             logger.warning("handover case=%d not delivered yet: %s", case.id, type(error).__name__)
             return False
-        if self.cases.mark_sent(case.id, group, posted.message_id) is None:
-            return False  # withdrawn in the meantime
+        if self.cases.mark_sent(case.id, group, posted.message_id) is None:  # withdrawn in the meantime
+            await _remove(bot, group, posted.message_id, GROUP_REMOVED.format(id=case.id))
+            return False
         logger.info("handover case=%d sent", case.id)
         await self._tell(bot, case, "handover_sent", service=case.summary["service_name"],
                          response_time=case.summary.get("response_time") or "–")
@@ -157,14 +162,12 @@ class HandoverDesk:
         if action == "claim":
             claimed = self.cases.claim(case.id, query.from_user.id, query.from_user.full_name)
             if claimed:
-                await bot.send_message(group_id, GROUP_CLAIMED.format(id=case.id, name=query.from_user.full_name),
-                                       reply_to_message_id=case.group_message_id)
+                await self._post_about(bot, case, GROUP_CLAIMED.format(id=case.id, name=query.from_user.full_name))
                 await self._tell(bot, claimed, "handover_claimed", service=case.summary["service_name"])
         elif action == "close":
             closed = self.cases.close(case.id)
             if closed:
-                await bot.send_message(group_id, GROUP_CLOSED.format(id=case.id),
-                                       reply_to_message_id=case.group_message_id)
+                await self._post_about(bot, case, GROUP_CLOSED.format(id=case.id))
                 await self._tell(bot, closed, "handover_closed")
 
     async def on_group_reply(self, bot: Bot, message: Message) -> None:
@@ -192,8 +195,7 @@ class HandoverDesk:
         case = self.cases.talking(chat_id)
         if case is None or case.group_chat_id is None:
             return False
-        await bot.send_message(case.group_chat_id, GROUP_USER_MESSAGE.format(id=case.id, text=text),
-                               reply_to_message_id=case.group_message_id)
+        await self._post_about(bot, case, GROUP_USER_MESSAGE.format(id=case.id, text=text))
         return True
 
     async def back_to_bot(self, bot: Bot, chat_id: int) -> Case | None:
@@ -203,21 +205,48 @@ class HandoverDesk:
             return None
         closed = self.cases.close(case.id)
         if closed and case.group_chat_id:
-            await bot.send_message(case.group_chat_id, GROUP_LEFT.format(id=case.id),
-                                   reply_to_message_id=case.group_message_id)
+            await self._post_about(bot, case, GROUP_LEFT.format(id=case.id))
         return closed
 
-    async def withdraw_all(self, bot: Bot, chat: str) -> int:
-        """/delete: delete the chat's cases; open ones are called off in their group."""
-        cases = self.cases.delete_chat(chat)
-        for case in cases:
-            if case.state != "closed" and case.group_chat_id:
-                try:
-                    await bot.send_message(case.group_chat_id, GROUP_WITHDRAWN.format(id=case.id),
-                                           reply_to_message_id=case.group_message_id)
-                except TelegramError as error:
-                    logger.warning("handover case=%d withdrawal not posted: %s", case.id, type(error).__name__)
-        return len(cases)
+    async def withdraw_all(self, bot: Bot, chat: str) -> bool:
+        """/delete: delete the chat's cases and remove Lotse's messages about them from the groups.
+
+        False if a message could not be removed (Telegram unreachable, the bot left the group): its case is
+        then closed but kept, so that the person's next /delete tries again.
+        """
+        complete = True
+        for case in self.cases.of_chat(chat):
+            if await self._remove_messages(bot, case):
+                self.cases.delete(case.id)
+                await self._note_withdrawal(bot, case)
+            else:
+                self.cases.close(case.id)
+                complete = False
+        return complete
+
+    async def _remove_messages(self, bot: Bot, case: Case) -> bool:
+        """Remove each of Lotse's messages about the case from its group; True once none is left."""
+        group = case.group_chat_id
+        if group is None:  # never delivered
+            return True
+        left = 0
+        for message_id in self.cases.messages(case.id):
+            if await _remove(bot, group, message_id, GROUP_REMOVED.format(id=case.id)):
+                self.cases.forget_message(case.id, message_id)
+            else:
+                left += 1
+        if left:
+            logger.warning("handover case=%d: %d group messages not removed yet", case.id, left)
+        return not left
+
+    async def _note_withdrawal(self, bot: Bot, case: Case) -> None:
+        """Tell the group a delivered case is gone, and that their own replies about it should go too."""
+        if case.group_chat_id is None:
+            return
+        try:
+            await bot.send_message(case.group_chat_id, GROUP_WITHDRAWN.format(id=case.id))
+        except TelegramError as error:
+            logger.warning("handover case=%d withdrawal not posted: %s", case.id, type(error).__name__)
 
     def forget_proposal(self, chat_id: int) -> None:
         self._proposals.pop(chat_id, None)
@@ -247,6 +276,11 @@ class HandoverDesk:
 
     # -- helpers --------------------------------------------------------------------------------
 
+    async def _post_about(self, bot: Bot, case: Case, text: str) -> None:
+        """Post in the case's group, as a reply to the case message, and keep the id for /delete."""
+        posted = await bot.send_message(case.group_chat_id, text, reply_to_message_id=case.group_message_id)
+        self.cases.record_message(case.id, posted.message_id)
+
     async def _tell(self, bot: Bot, case: Case, key: str, suffix: str = "", **values: str) -> None:
         text = self.texts.text(key, case.language, **values)
         await bot.send_message(case.chat_id, f"{text}\n{suffix}" if suffix else text)
@@ -257,3 +291,26 @@ class HandoverDesk:
         except TelegramError:
             return False
         return member.status in MEMBER_STATUSES
+
+
+async def _remove(bot: Bot, chat_id: int, message_id: int, placeholder: str) -> bool:
+    """Delete one of the bot's messages; where Telegram no longer deletes it, overwrite it with `placeholder`."""
+    try:
+        return await bot.delete_message(chat_id, message_id)
+    except BadRequest as error:
+        if _gone(error):
+            return True  # someone deleted it already
+    except TelegramError as error:
+        logger.warning("group message not deleted: %s", type(error).__name__)
+        return False
+    try:  # only messages younger than 48 hours can be deleted; the bot can still edit its older ones
+        await bot.edit_message_text(placeholder, chat_id=chat_id, message_id=message_id)
+    except TelegramError as error:
+        logger.warning("group message not overwritten: %s", type(error).__name__)
+        return isinstance(error, BadRequest) and _gone(error)
+    return True
+
+
+def _gone(error: BadRequest) -> bool:
+    """Telegram's answer when the message is no longer there (not when the chat is: "chat not found")."""
+    return any(f"message to {method} not found" in error.message.lower() for method in ("delete", "edit"))

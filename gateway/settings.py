@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 from actions import settings as bot_settings
+from actions.secret_file import MAKE_TEXT_SECRET, strong_secret
 
 DEFAULT_API_URL = "https://api.telegram.org"
+# What Telegram accepts as a webhook's secret_token; at least 32 of them so it cannot be guessed.
+WEBHOOK_SECRET_CHARACTERS = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class SettingsError(ValueError):
@@ -18,6 +22,16 @@ class SettingsError(ValueError):
 def database_url(env: Mapping[str, str] = os.environ) -> str:
     """The gateway's database (feedback, handover cases): SQLite in the data folder unless LOTSE_DATABASE_URL."""
     return env.get("LOTSE_DATABASE_URL", bot_settings.DATABASE_URL)
+
+
+def webhook_secret(env: Mapping[str, str]) -> str:
+    """LOTSE_TELEGRAM_WEBHOOK_SECRET, which webhook mode needs: whoever knows it can send the bot made-up updates."""
+    secret = env.get("LOTSE_TELEGRAM_WEBHOOK_SECRET", "")
+    if not WEBHOOK_SECRET_CHARACTERS.fullmatch(secret):
+        raise SettingsError("Webhook mode needs LOTSE_TELEGRAM_WEBHOOK_SECRET: 32 to 256 characters A-Z a-z 0-9 _ - "
+                            "(Telegram sends it with every update, and requests without it are refused). "
+                            f"Make one with: {MAKE_TEXT_SECRET}")
+    return strong_secret(secret, "LOTSE_TELEGRAM_WEBHOOK_SECRET")
 
 
 @dataclass(frozen=True)
@@ -45,10 +59,7 @@ class GatewaySettings:
         if not token:
             raise SettingsError("TELEGRAM_BOT_TOKEN is not set (the token @BotFather gave you).")
         webhook_url = env.get("LOTSE_TELEGRAM_WEBHOOK_URL") or None
-        secret = env.get("LOTSE_TELEGRAM_WEBHOOK_SECRET") or None
-        if webhook_url and not secret:
-            raise SettingsError("Webhook mode needs LOTSE_TELEGRAM_WEBHOOK_SECRET (1-256 characters A-Z a-z 0-9 _ -): "
-                                "Telegram sends it with every update, and requests without it are refused.")
+        secret = webhook_secret(env) if webhook_url else None
         data_dir = bot_settings.DATA_DIR
         return cls(
             token=token,

@@ -4,6 +4,8 @@ python-telegram-bot is pointed at it through its base URL setting. It records
 every API call (sendMessage, answerCallbackQuery, ...), serves injected updates
 to getUpdates (long polling), and answers like Telegram does, so whole
 conversations run through the gateway, Rasa and the action server unchanged.
+It also keeps what the bot's messages in each chat say now (after edits and
+deletions), with Telegram's rule that a message can be deleted for 48 hours.
 """
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ from urllib.parse import parse_qsl
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Lotse", "username": "lotse_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 TOKEN = "4242:TEST-token"
+DELETABLE_S = 48 * 3600
+# Telegram marks "/word" (Latin letters, digits, _) at the start of a message as a command; "/привет" is text.
+COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(@[A-Za-z0-9_]+)?")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,22 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     return server
 
 
+class ApiError(Exception):
+    """A refused Bot API call, answered with Telegram's status and description."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+@dataclass
+class Posted:
+    """One of the bot's messages as the chat shows it now."""
+
+    text: str
+    sent_at: float
+
+
 def _value(raw: str) -> Any:
     """Bot API form values: JSON for objects and lists, numbers and booleans as such, text as text."""
     if raw[:1] in "{[":
@@ -86,8 +107,11 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     # group chat id -> user ids that are members (getChatMember)
     members: dict[int, set[int]] = field(default_factory=dict)
-    # chat ids whose sendMessage fails, as when the bot was removed from a group
+    # chat ids where sending, editing and deleting fail, as when the bot was removed from a group
     unreachable: set[int] = field(default_factory=set)
+    # chat id -> message id -> the bot's message as shown now (deleteMessage removes it, editMessageText changes it)
+    chats: dict[int, dict[int, Posted]] = field(default_factory=dict)
+    _hours_passed: float = 0.0
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
@@ -111,13 +135,13 @@ class FakeBotApi:
                     params = json.loads(body or "{}")
                 else:
                     params = {k: _value(v) for k, v in parse_qsl(body)}
-                if not match or match.group(1) != TOKEN:
-                    self.send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
-                    return
-                if match.group(2) == "sendMessage" and int(params.get("chat_id", 0)) in api.unreachable:
-                    self.send_json(400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"})
-                    return
-                self.send_json(200, {"ok": True, "result": api._handle(match.group(2), params)})
+                try:
+                    if not match or match.group(1) != TOKEN:
+                        raise ApiError(404, "Not Found")
+                    self.send_json(200, {"ok": True, "result": api._handle(match.group(2), params)})
+                except ApiError as error:
+                    self.send_json(error.status, {"ok": False, "error_code": error.status,
+                                                  "description": error.description})
 
         self._server = serve(Handler)
         return self
@@ -149,12 +173,40 @@ class FakeBotApi:
             member = user_id in self.members.get(int(params["chat_id"]), set())
             return {"status": "member" if member else "left",
                     "user": {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}}
-        if method == "sendMessage":
-            chat_id = int(params["chat_id"])
-            return {"message_id": next(self._ids), "date": int(time.time()), "from": BOT_USER,
-                    "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
-                    "text": params.get("text", "")}
+        if method in ("sendMessage", "editMessageText", "deleteMessage"):
+            return self._message_method(method, params)
         return True
+
+    def _message_method(self, method: str, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.unreachable:
+            raise ApiError(400, "Bad Request: chat not found")
+        with self._changed:
+            chat = self.chats.setdefault(chat_id, {})
+            if method == "sendMessage":
+                message_id = next(self._ids)
+                chat[message_id] = Posted(str(params.get("text", "")), self._now())
+                return self._message(chat_id, message_id, chat[message_id].text)
+            message_id = int(params["message_id"])
+            posted = chat.get(message_id)
+            if posted is None:
+                raise ApiError(400, f"Bad Request: message to {'edit' if method == 'editMessageText' else 'delete'} "
+                                    "not found")
+            if method == "editMessageText":
+                posted.text = str(params.get("text", ""))
+                return self._message(chat_id, message_id, posted.text)
+            if self._now() - posted.sent_at >= DELETABLE_S:
+                raise ApiError(400, "Bad Request: message can't be deleted for everyone")
+            del chat[message_id]
+            return True
+
+    @staticmethod
+    def _message(chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+        return {"message_id": message_id, "date": int(time.time()), "from": BOT_USER,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}, "text": text}
+
+    def _now(self) -> float:
+        return time.time() + self._hours_passed * 3600
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -173,6 +225,16 @@ class FakeBotApi:
         with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
+
+    def pass_time(self, hours: float) -> None:
+        """Let time pass for the messages already sent (Telegram deletes messages younger than 48 hours only)."""
+        with self._changed:
+            self._hours_passed += hours
+
+    def shown(self, chat_id: int) -> list[str]:
+        """The texts of the bot's messages that a chat shows now, oldest first."""
+        with self._changed:
+            return [posted.text for _, posted in sorted(self.chats.get(chat_id, {}).items())]
 
     def mark(self) -> int:
         """Position in the call log; `calls_since(mark)` returns what came after."""
@@ -227,8 +289,9 @@ class TelegramUser:
                                    "from": self.user, **content}
         if text is not None:
             message["text"] = text
-            if text.startswith("/"):
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            command = COMMAND.match(text)
+            if command:
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
         return {"update_id": self.next_update_id(), "message": message}
 
     def callback_update(self, data: str, message_id: int = 1) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from actions.languages import language_from_code
+from actions.text_normalisation import clean
+from gateway.handlers import as_typed
 from gateway.rate_limit import RateLimiter
 from gateway.rendering import render, split_text
 
@@ -49,3 +51,19 @@ def test_rate_limit_allows_the_limit_per_window_and_notifies_once() -> None:
                                                  ("AR", "ar"), (None, None), ("", None)])
 def test_language_from_app_setting(code: str | None, language: str | None) -> None:
     assert language_from_code(code) == language
+
+
+@pytest.mark.parametrize(("typed", "sent"), [
+    ("how do I register?", "how do I register?"),
+    ("and/or 24/7", "and/or 24/7"),
+    ("\u200bhello", "\u200bhello"),  # no slash: left to Rasa and the action server as it is
+    ('\u3000/handover{"service":"mbe-duisburg"}', 'handover{"service":"mbe-duisburg"}'),
+    ('\u200b\u2066/choose_entry{"entry":"kita"}', 'choose_entry{"entry":"kita"}'),
+    ('\ufffd /rate{"entry":"kita"}', 'rate{"entry":"kita"}'),
+    (" / /start", "start"),
+    ("/привет, мой номер 0176", "привет, мой номер 0176"),
+    ("/", ""),
+])
+def test_typed_text_never_starts_with_a_slash_for_rasa_or_the_action_server(typed: str, sent: str) -> None:
+    assert as_typed(typed) == sent
+    assert not as_typed(typed).strip().startswith("/") and not clean(as_typed(typed)).startswith("/")

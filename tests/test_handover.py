@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from actions.messages import messages
 from gateway.cases import Case
 from actions.database import utcnow
 from gateway.database import Base, connect
+from gateway.handover import GROUP_REMOVED, GROUP_WITHDRAWN
 from tests.conftest import gateway_process
 from tests.fake_telegram import Call, FakeBotApi, TelegramUser
 from tools import paths
@@ -105,18 +107,27 @@ def texts(calls: list[Call]) -> str:
     return "\n".join(c.text for c in calls)
 
 
+def callbacks(calls: list[Call]) -> list[str]:
+    return [b["callback_data"] for c in calls for b in c.buttons if "callback_data" in b]
+
+
 def t(key: str, **values: str) -> str:
     return messages().text(key, "uk", **values)
 
 
-def walk_to_consent(user: TelegramUser) -> list[Call]:
-    """Ukrainian user in Duisburg: question, answer, person, languages, city, age, choose the warm service."""
+def walk_to_proposal(user: TelegramUser) -> None:
+    """Ukrainian user in Duisburg: question, answer, person, languages, city, age; the warm service is offered."""
     user.say(QUESTION)
     assert "/handover" in str(user.press("/talk_to_person")[-1].buttons)
     user.press('/handover{"languages":"uk+de"}')
     user.say("Дуйсбург")
     proposal = user.press('/handover{"age":"adult"}')
-    assert f'/handover{{"service":"{SERVICE}"}}' in [b.get("callback_data") for c in proposal for b in c.buttons]
+    assert f'/handover{{"service":"{SERVICE}"}}' in callbacks(proposal)
+
+
+def walk_to_consent(user: TelegramUser) -> list[Call]:
+    """To the proposal, then choose the warm service."""
+    walk_to_proposal(user)
     return user.press(f'/handover{{"service":"{SERVICE}"}}')
 
 
@@ -192,16 +203,71 @@ def test_back_to_the_bot_closes_the_case_and_tells_the_group(counselling: Desk) 
     assert counselling.cases(user.chat_id)[0].state == "closed"
 
 
-def test_withdrawal_by_delete_removes_the_case_and_calls_it_off(counselling: Desk) -> None:
-    user = counselling.user()
+def sent_case(counselling: Desk, user: TelegramUser) -> Case:
+    """The user's request, consented and posted in the counsellors' group."""
     walk_to_consent(user)
     user.press("#consent:send")
-    assert counselling.cases(user.chat_id)[0].state == "sent"
+    case = counselling.cases(user.chat_id)[0]
+    assert case.state == "sent"
+    return case
+
+
+def shown_about(counselling: Desk, case: Case) -> list[str]:
+    """What the counsellors' group shows now of Lotse's messages about the case."""
+    return [text_ for text_ in counselling.api.shown(GROUP) if re.search(rf"#{case.id}\b", text_)]
+
+
+def delete(user: TelegramUser) -> str:
     user.say("/delete")
+    return texts(user.press("#del:yes"))
+
+
+def test_delete_removes_the_case_and_lotses_messages_about_it_from_the_group(counselling: Desk) -> None:
+    user = counselling.user()
+    case = sent_case(counselling, user)
+    counselling.group_press(COUNSELLOR, f"#claim:{case.id}", case.group_message_id)
     mark = counselling.api.mark()
-    user.press("#del:yes")
+    user.api.inject(user.message_update("Мій телефон 0176 5550 1937"))  # relayed to the counsellor
+    counselling.api.wait_for(mark, lambda c: c.chat_id == GROUP and "5550 1937" in c.text)
+    assert len(shown_about(counselling, case)) == 3  # the case, "claimed", the person's words
+
+    assert t("delete_done") in delete(user)
     assert counselling.cases(user.chat_id) == []
-    assert any("zurückgezogen" in c.text for c in counselling.group_calls(mark))
+    assert shown_about(counselling, case) == [GROUP_WITHDRAWN.format(id=case.id)]
+    assert not any("5550 1937" in text_ for text_ in counselling.api.shown(GROUP))
+
+
+def test_delete_after_48_hours_overwrites_what_telegram_no_longer_deletes(counselling: Desk) -> None:
+    user = counselling.user()
+    case = sent_case(counselling, user)
+    counselling.api.pass_time(hours=49)
+    assert t("delete_done") in delete(user)
+    assert counselling.cases(user.chat_id) == []
+    assert shown_about(counselling, case) == [GROUP_REMOVED.format(id=case.id), GROUP_WITHDRAWN.format(id=case.id)]
+
+
+def test_delete_that_cannot_reach_the_group_says_so_and_a_second_delete_finishes(counselling: Desk) -> None:
+    user = counselling.user()
+    case = sent_case(counselling, user)
+    counselling.api.unreachable.add(GROUP)
+    try:
+        told = delete(user)
+    finally:
+        counselling.api.unreachable.discard(GROUP)
+    assert t("try_again") in told and t("delete_done") not in told
+    assert [c.state for c in counselling.cases(user.chat_id)] == ["closed"]  # kept for the retry, nobody can claim it
+    assert len(shown_about(counselling, case)) == 1
+
+    assert t("delete_done") in delete(user)
+    assert counselling.cases(user.chat_id) == []
+    assert shown_about(counselling, case) == [GROUP_WITHDRAWN.format(id=case.id)]
+
+
+def test_a_typed_service_payload_is_not_a_button_press(counselling: Desk) -> None:
+    user = counselling.user()
+    walk_to_proposal(user)
+    replies = user.say(f'\u3000/handover{{"service":"{SERVICE}"}}')  # an ideographic space, which Rasa strips
+    assert "#consent:send" not in callbacks(replies) and t("handover_consent_german") not in texts(replies)
 
 
 def test_cancel_at_consent_sends_and_stores_nothing(counselling: Desk) -> None:

@@ -20,7 +20,7 @@ from tests.fake_telegram import TOKEN, Call, FakeBotApi, JsonHandler, TelegramUs
 from tools import paths
 from tools.servers import Servers, free_port, spawn, stop
 
-WEBHOOK_SECRET = "s3cret-token_for-tests"
+WEBHOOK_SECRET = "s3cret-token_for-tests_0123456789abcdef"
 ARABIC_QUESTION = "كيف أعمل Anmeldung للسكن"
 
 

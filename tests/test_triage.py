@@ -42,21 +42,23 @@ def test_emergencies_get_the_matching_first_action(router: Router, text: str, ki
 
 
 @pytest.mark.parametrize("text", [
-    "what is the emergency number in germany",
+    "which number do i call for the police in germany",
     "wie lange ist die wartezeit für eine psychotherapie",
     "ich habe einen brief von der polizei bekommen, was muss ich tun",
-    "my husband hit me two years ago, can I get my own residence permit now",
+    "after leaving my abusive husband two years ago, can i get my own residence permit",
     "where can i do a first aid course",
-    "ja",
-    "danke schön",
 ])
 def test_questions_about_emergencies_are_not_emergencies(router: Router, text: str) -> None:
     assert router.decide(text, Nlu()).kind != "emergency"
 
 
+@pytest.mark.parametrize("text, intent", [("ja", "affirm"), ("danke schön", "thanks"), ("nein", "deny")])
+def test_small_talk_rasa_is_sure_of_is_no_emergency(router: Router, text: str, intent: str) -> None:
+    assert router.decide(text, Nlu(intent, 0.97)).kind == intent
+
+
 @pytest.mark.parametrize("text, category", [
     ("Is there a person I can talk to about my work contract?", "work"),
-    ("ich möchte mit einem echten menschen über meine miete sprechen", "housing"),
     ("I don't want a bot, I want a human", None),
 ])
 def test_requests_for_a_person_keep_their_topic(router: Router, text: str, category: str | None) -> None:

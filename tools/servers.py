@@ -74,6 +74,23 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path,
     raise RuntimeError(f"{url} did not come up within {STARTUP_TIMEOUT_S} s; see {log}")
 
 
+# An empty message for the action server: answering it needs the router, so the answer comes once it is built.
+_WARM_UP = {"next_action": "action_reply", "sender_id": "lotse-warm-up", "version": "3.6.21", "domain": {},
+            "tracker": {"sender_id": "lotse-warm-up", "slots": {}, "events": [], "paused": False,
+                        "followup_action": None, "active_loop": {}, "latest_action_name": None,
+                        "latest_message": {"text": "", "intent": {}, "entities": []}}}
+
+
+def _wait_for_router(actions_url: str) -> None:
+    """Return once the action server has built its router (knowledge, ranker, triage: 20-30 s on two cores).
+
+    Its health endpoint answers at once, but the first user message would wait for the build and
+    could time out in the channel (the Telegram gateway gives up after LOTSE_RASA_TIMEOUT, 20 s).
+    Nothing is stored: the action server answers without Rasa's tracker store.
+    """
+    httpx.post(f"{actions_url}/webhook", json=_WARM_UP, timeout=STARTUP_TIMEOUT_S).raise_for_status()
+
+
 def spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """Start a server process in the project folder, its output in `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -153,6 +170,7 @@ def running(model: Path, state_dir: Path, with_actions: bool = True,
             processes.append(spawn([str(paths.ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions.reply",
                                      "--port", str(port)], log, env))
             _wait_until_up(f"{actions_url}/health", processes[-1], log, lambda r: r.status_code == 200)
+            _wait_for_router(actions_url)
         tracker_db = state_dir / "tracker.db"
         workers = rasa_workers(env)
         endpoints = _write_endpoints(state_dir, actions_url, tracker_db, workers, env)
