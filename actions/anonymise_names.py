@@ -355,20 +355,25 @@ class Names:
         """A German compound ('kitaplatz', 'sommerferien', 'krankenversichertennummer').
 
         Split from the right (the last part is a word of its own, 'kita|platz'), the rest again, with
-        linking letters ('arbeit-s-erlaubnis|bescheinigung'); the parts may be names ('sommer').
+        linking letters ('arbeit-s-erlaubnis|bescheinigung') or as a verb stem ('angel|schein'); the parts
+        may be names ('sommer').
         """
         if parts_left == 1 or len(part) > MAX_COMPOUND_LENGTH:
             return False
         for cut in range(MIN_COMPOUND_PART, len(part) - MIN_COMPOUND_PART + 1):
             head = part[:cut]
             if self._german_word(part[cut:]) and any(
-                    self._german_word(h) or self._compound(h, parts_left - 1)
+                    self._head(h) or self._compound(h, parts_left - 1)
                     for h in (head, *(head[:-len(s)] for s in _LINKING if head.endswith(s)))):
                 return True
         return False
 
     def _german_word(self, part: str) -> bool:
         return part in self.words.german or self._feminine(part)
+
+    def _head(self, part: str) -> bool:
+        """A compound's first part: a word, or a verb stem ('angel|schein' from 'angeln', 'wohn|ort')."""
+        return self._german_word(part) or any(f"{part}{ending}" in self.words.german for ending in ("n", "en"))
 
     def _feminine(self, part: str) -> bool:
         """'Vermieterin', 'Sachbearbeiterinnen': the feminine of a German word."""

@@ -149,7 +149,7 @@ def test_integreat_questions_teach_their_second_category_but_never_out_of_scope(
 
 
 def test_vague_message_gets_up_to_three_topic_buttons_instead_of_a_guess(user: Conversation) -> None:
-    replies = user("Geld")  # child benefit, housing benefit, asylum seekers' benefits: all about as likely
+    replies = user("Geld bekommen")  # child benefit, housing benefit, asylum seekers' benefits: all about as likely
     assert customs(replies)[0]["type"] == "clarify"
     entry_buttons = [b for b in buttons(replies) if b["payload"].startswith("/choose_entry")]
     assert 1 <= len(entry_buttons) <= 3
