@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from actions.secret_file import secret_from_file
+from actions.secret_file import secret_from_file, strong_secret
 from editor.tokens import Volunteer
 
 COOKIE = "lotse_editor"
@@ -54,7 +54,7 @@ def load_secret(data_dir: Path) -> bytes:
     """LOTSE_EDITOR_SECRET, else a random key kept in the data folder (created once, readable by the owner only),
     so sessions survive a restart without anyone having to configure a secret."""
     if os.environ.get("LOTSE_EDITOR_SECRET"):
-        return os.environ["LOTSE_EDITOR_SECRET"].encode("utf-8")
+        return strong_secret(os.environ["LOTSE_EDITOR_SECRET"], "LOTSE_EDITOR_SECRET").encode("utf-8")
     return secret_from_file(data_dir / KEY_FILE_NAME).encode("ascii")
 
 

@@ -9,7 +9,9 @@ proxy's does.
 from __future__ import annotations
 
 import logging
+import os
 import statistics
+import subprocess
 import threading
 import time
 from http.cookies import SimpleCookie
@@ -26,6 +28,7 @@ from editor.throttle import MAX_ATTEMPTS, WINDOW_SECONDS, SignInThrottle
 from editor.tokens import add_volunteer, check, end_sessions, remove_volunteer, volunteers
 from tests.test_editor import (CHROMEDRIVER, CHROMIUM, PATIENCE, RunningEditor, _inbox_with_questions,  # noqa: F401
                                all_forms, editor, form_of, http_client, knowledge, post, serving, signed_in)
+from tools import paths
 from tools.servers import free_port
 
 PROXIED = {"X-Forwarded-For": "203.0.113.7"}  # what nginx adds with $proxy_add_x_forwarded_for
@@ -306,3 +309,11 @@ def test_a_volunteer_reveals_inbox_text_in_a_browser_without_javascript_and_noth
         browser.quit()
     assert not [message for message in messages if "Content Security Policy" in message], messages
     assert [line["action"] for line in editor.audit()] == ["inbox_revealed"]
+
+
+def test_a_short_editor_secret_stops_the_start_with_the_remedy(tmp_path: Path) -> None:
+    result = subprocess.run([str(paths.ACTIONS_PYTHON), "-m", "editor"], cwd=paths.ROOT, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "LOTSE_EDITOR_SECRET": "too-short",
+                                                         "LOTSE_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "LOTSE_EDITOR_SECRET" in result.stderr and "secrets.token_urlsafe(32)" in result.stderr
