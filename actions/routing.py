@@ -206,8 +206,9 @@ class Router:
         learned = triage is not None and (triage.emergency and not small_talk or triage.sure_emergency)
         if triage and (learned or is_emergency(text)):
             entry_id = top.entry_id if top and top_score >= t.answer else None
+            kind, about_other = self.triage.emergency_kind(text)
             return decision("emergency", entry_id, self._category_of(entry_id) or "protection", 1.0, candidates,
-                            emergency=triage.kind, about_other=triage.about_other)
+                            emergency=kind, about_other=about_other)
 
         # Buttons carry ids: they are exact, no guessing needed.
         if nlu.intent == "choose_entry" and nlu.entities.get("entry") in self.knowledge.entries:

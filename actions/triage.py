@@ -63,8 +63,6 @@ class Triage:
     sure_emergency: bool  # far enough past the threshold to count even where Rasa hears small talk
     person: bool
     off_topic: bool
-    kind: EmergencyKind
-    about_other: bool
 
 
 @dataclass(frozen=True)
@@ -162,7 +160,10 @@ class TriageModel:
                                         ["other" if e.about_other else "self" for e in emergencies])
 
     def emergency_kind(self, text: str) -> tuple[EmergencyKind, bool]:
-        """Which first action fits an emergency message, and whether it is about another person."""
+        """Which first action fits an emergency message, and whether it is about another person.
+
+        Asked only once a message is an emergency: two more n-gram transforms would double what triage
+        costs every other message."""
         kinds = self._kinds.scores([text])[0]
         who = self._who.scores([text])[0]
         return EmergencyKind(self._kinds.labels[int(np.argmax(kinds))]), self._who.labels[int(np.argmax(who))] == "other"
@@ -171,11 +172,10 @@ class TriageModel:
         """The triage of one message; `vector` is its embedding (shape (1, dim)) when the model is semantic."""
         row = self._classifier.margins([text], vector)[0]
         margins = dict(zip(LABELS, map(float, row)))
-        kind, about_other = self.emergency_kind(text)
         t = self.thresholds
         return Triage(margins, margins[Label.EMERGENCY] >= t.emergency, margins[Label.EMERGENCY] >= SURE_MARGIN,
                       margins[Label.PERSON] >= t.person,
-                      margins[Label.OFF_TOPIC] >= t.off_topic, kind, about_other)
+                      margins[Label.OFF_TOPIC] >= t.off_topic)
 
 
 def triage_texts(knowledge: KnowledgeBase) -> list[str]:
