@@ -55,6 +55,11 @@ class InboxGroup:
     ids: tuple[int, ...]
 
 
+def _today() -> dt.datetime:
+    """Midnight UTC of today: an inbox row keeps only its day, so it cannot be matched to a tracker event's time."""
+    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class Inbox:
     """Store and read the inbox; each method is one short transaction."""
 
@@ -70,7 +75,7 @@ class Inbox:
             return
         with self._sessions.begin() as session:
             session.add(InboxMessage(text=cleaned, language=language, reason=reason,
-                                     candidates=list(candidates)[:3], created_at=utcnow()))
+                                     candidates=list(candidates)[:3], created_at=_today()))
 
     def groups(self, limit: int = 100) -> list[InboxGroup]:
         """Groups of similar messages, the group with the newest message first."""

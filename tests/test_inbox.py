@@ -124,3 +124,11 @@ def test_a_clarify_question_resolved_by_its_button_is_not_kept(user: Conversatio
     entry_button = next(b for r in replies for b in r.get("buttons") or [] if "choose_entry" in b["payload"])
     user(entry_button["payload"])
     assert not any(r[0] == vague for r in bot_inbox(servers))
+
+
+def test_inbox_rows_keep_only_their_day(tmp_path: Path) -> None:
+    """A stored time to the second could be matched to the tracker event of the same message (issue 19)."""
+    inbox = open_inbox(f"sqlite:///{tmp_path / 'inbox.db'}")
+    inbox.record("Wie lange dauert die Einbürgerung?", "de", "no_match", [])
+    newest = inbox.groups()[0].newest
+    assert (newest.hour, newest.minute, newest.second, newest.microsecond) == (0, 0, 0, 0)
