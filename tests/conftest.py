@@ -104,7 +104,7 @@ def gateway_process(api: FakeBotApi, state: Path, env: dict[str, str]) -> Iterat
                 "LOTSE_DATABASE_URL": f"sqlite:///{state / 'lotse.db'}",
                 "LOTSE_PSEUDONYM_KEY_FILE": str(state / "pseudonym.key"), **env}
     mark = api.mark()
-    process = spawn([str(paths.ACTIONS_PYTHON), "-m", "gateway"], log, full_env)
+    process = spawn([str(paths.ACTIONS_PYTHON), "-m", "gateway"], log, full_env, umask=-1)  # the gateway sets its own
     try:
         try:
             api.wait_for(mark, lambda c: c.method in ("deleteWebhook", "setWebhook"), timeout=60)

@@ -4,7 +4,8 @@ Runs in .venv-bot. Rasa takes the token only as `--auth-token` on its command li
 user can read in the process list; this launcher reads it from a 0600 file and hands it to Rasa inside
 the process. A message that starts with "/" but is no valid payload ("/привет, мой номер …") makes
 Rasa warn with the whole text ("Parsed an intent '…'", "Failed to parse arguments in line '…'"), which
-would put what a person wrote into var/rasa.log: those warnings are dropped here.
+would put what a person wrote into var/rasa.log: those warnings are dropped here, and user content in
+Rasa's structured log (e.g. the text of a request the channel gave up on) is withheld.
 Usage: python -m tools.rasa_with_token TOKEN_FILE run [RASA ARGS ...]
 """
 import sys
@@ -30,10 +31,30 @@ def _without_user_text(show: Callable[..., None]) -> Callable[..., None]:
     return showwarning
 
 
+# The structured-log keys that Rasa's own log anonymiser treats as user content (rasa/utils/log_utils.py); its
+# REST channel logs the whole message under "text" when a request is cancelled (the gateway gave up waiting).
+STRUCTLOG_CONTENT_KEYS = ("text", "response_text", "user_text", "slot_values", "parse_data_text",
+                          "parse_data_entities", "prediction_events", "tracker_latest_message", "prefilled_slots",
+                          "message", "response", "slot_candidates", "rasa_event", "rasa_events", "tracker_states",
+                          "current_states", "old_states", "successes", "current_entity", "next_entity", "states",
+                          "entity", "token_text", "user_message", "json_message")
+
+
+def _withhold_content(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Replaces Rasa's structlog anonymiser (a no-op without a plugin): user content never reaches the log."""
+    for key in STRUCTLOG_CONTENT_KEYS:
+        if key in event_dict:
+            event_dict[key] = "[withheld]"
+    return event_dict
+
+
 def main() -> None:
     token_file, *rasa_args = sys.argv[1:]
     token = Path(token_file).read_text(encoding="ascii").strip()
     warnings.showwarning = _without_user_text(warnings.showwarning)
+    import rasa.utils.log_utils as log_utils  # configure_structlog looks the anonymiser up when Rasa starts
+
+    log_utils._anonymizer = _withhold_content
     sys.argv = ["rasa", *rasa_args, "--auth-token", token]
     from rasa.__main__ import main as rasa_main
 

@@ -91,12 +91,13 @@ def _wait_for_router(actions_url: str) -> None:
     httpx.post(f"{actions_url}/webhook", json=_WARM_UP, timeout=STARTUP_TIMEOUT_S).raise_for_status()
 
 
-def spawn(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start a server process in the project folder, its output in `log`."""
+def spawn(command: list[str], log: Path, env: dict[str, str], umask: int = 0o077) -> subprocess.Popen[bytes]:
+    """Start a server process in the project folder, its output in `log` (umask -1: the caller's umask)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
+        # umask 077: the databases, logs and keys the servers create hold conversations; only their owner reads them.
         return subprocess.Popen(command, cwd=paths.ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
+                                start_new_session=True, umask=umask)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
