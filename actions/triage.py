@@ -2,12 +2,12 @@
 
 The curated patterns (actions/emergency.py) catch the phrases their authors
 thought of; this model generalises from the triage corpus (corpora/triage/, about
-1,500 emergencies and three times as many hard negatives in eight languages)
+1,900 emergencies and three times as many hard negatives in eight languages)
 plus the knowledge's own questions and Integreat's as ordinary messages. One
 linear SVM over character n-grams of the folded text and, when the embedding
 model is loaded, the message's sentence embedding (computed once per message and
 shared with the ranker). Thresholds are tuned by cross-validation on the corpus
-(`python -m tools.triage_tuning`, decision record docs/decisions/001-triage.md).
+(`./lotse triage-tune`, decision record docs/decisions/001-triage.md).
 """
 from __future__ import annotations
 
@@ -148,7 +148,6 @@ class TriageModel:
     def __init__(self, knowledge: KnowledgeBase, encoder: Encoder | None = None,
                  corpus: Sequence[TriageExample] | None = None, thresholds: TriageThresholds | None = None) -> None:
         corpus = list(training_corpus() if corpus is None else corpus)
-        self.encoder = encoder
         self.thresholds = thresholds or (SEMANTIC_THRESHOLDS if encoder else LEXICAL_THRESHOLDS)
         labelled = training_texts(knowledge, corpus)
         texts = [item.text for item in labelled]
