@@ -183,10 +183,13 @@ class Gateway:
         feedback = data.startswith(f"{GATEWAY_CALLBACK}fb:")
         if feedback:  # stored before anything is awaited, so in the order of the chat's updates
             self._record_feedback(chat.id, data, language)
-        # At once, before waiting for the chat's turn: it stops the button's spinner, and Telegram refuses
-        # answers to old presses. The reply follows as a message.
-        await query.answer(self.texts.text("feedback_thanks", language) if feedback else None)
+        # Answered at once, without waiting for the chat's turn: it stops the button's spinner, and Telegram
+        # refuses answers to old presses. The press takes its place in the chat's order before anything is
+        # awaited, so a 👎 pressed before "delete" is forwarded before the deletion, not after it.
+        answered = asyncio.ensure_future(query.answer(self.texts.text("feedback_thanks", language) if feedback
+                                                      else None))
         async with self._in_order(chat.id):
+            await answered
             if feedback:
                 await self._forward_rating(chat.id, data)
             elif data.startswith(f"{GATEWAY_CALLBACK}consent:"):
