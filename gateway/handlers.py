@@ -267,8 +267,7 @@ class Gateway:
             await self._say(context, chat_id, self.texts.text("delete_cancelled", language))
             return
         complete = await self._erase(context.bot, chat_id)
-        # "try_again" until locales/ have a text of its own for a failed deletion ("delete_failed").
-        await self._say(context, chat_id, self.texts.text("delete_done" if complete else "try_again", language))
+        await self._say(context, chat_id, self.texts.text("delete_done" if complete else "delete_failed", language))
 
     async def _erase(self, bot: Bot, chat_id: int) -> bool:
         """Delete everything kept about a chat, each store on its own so one failure does not stop the others;

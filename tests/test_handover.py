@@ -254,7 +254,7 @@ def test_delete_that_cannot_reach_the_group_says_so_and_a_second_delete_finishes
         told = delete(user)
     finally:
         counselling.api.unreachable.discard(GROUP)
-    assert t("try_again") in told and t("delete_done") not in told
+    assert t("delete_failed") in told and t("delete_done") not in told
     assert [c.state for c in counselling.cases(user.chat_id)] == ["closed"]  # kept for the retry, nobody can claim it
     assert len(shown_about(counselling, case)) == 1
 
