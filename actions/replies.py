@@ -45,15 +45,14 @@ class ReplyBuilder:
             # action and the numbers belong in one message.
             replies.append(self._message(f"{self._emergency_action(decision)}\n{t('emergency', lang)}", decision,
                                          "emergency"))
-            if decision.entry_id:
+            if decision.offered:
+                replies.append(self._choices(decision))
+            elif decision.entry_id:
                 replies.append(self._answer(self.knowledge.entries[decision.entry_id], decision))
         elif kind == "answer":
             replies.append(self._answer(self.knowledge.entries[decision.entry_id or ""], decision))
         elif kind == "clarify":
-            buttons = [self._entry_button(c.entry_id, lang) for c in decision.candidates[:3]
-                       if c.entry_id in self.knowledge.entries]
-            replies.append(self._message(t("clarify", lang), decision, "clarify",
-                                         buttons + [self._person_button(lang)]))
+            replies.append(self._choices(decision))
         elif kind == "category_menu":
             category = decision.category or ""
             buttons = [self._entry_button(e.id, lang) for e in self.knowledge.in_category(category)]
@@ -90,6 +89,12 @@ class ReplyBuilder:
             buttons = [self._person_button(lang)] if kind == "bot_challenge" else [self._topics_button(lang)]
             replies.append(self._message(t(kind, lang), decision, "answer", buttons))
         return replies
+
+    def _choices(self, decision: Decision) -> Message:
+        """"Did you mean one of these?" with the offered entries and a person as buttons."""
+        lang = decision.language
+        buttons = [self._entry_button(c.entry_id, lang) for c in decision.offered if c.entry_id in self.knowledge.entries]
+        return self._message(self.messages.text("clarify", lang), decision, "clarify", buttons + [self._person_button(lang)])
 
     def _emergency_action(self, decision: Decision) -> str:
         """The first thing to do, in one line: 112 for medical danger and fire, 110 for violence, the crisis

@@ -68,7 +68,7 @@ class ActionReply(Action):
             dispatcher.utter_message(**reply)
         slots: dict[str, Any] = {"language": decision.language, "handover": handover,
                                  "open_clarify": self._keep_unanswered(tracker, decision, nlu, text)}
-        if decision.kind in ("answer", "emergency") and decision.entry_id:
+        if decision.kind in ("answer", "emergency") and decision.entry_id and not decision.offered:
             slots["last_entry"] = decision.entry_id
         if decision.kind in QUESTION_KINDS and not text.startswith("/"):
             slots["last_question"] = text[: settings.MAX_ROUTED_CHARS]

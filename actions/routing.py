@@ -72,7 +72,7 @@ class Thresholds:
     intent: float = 0.50
     strong: float = 0.3
     # The category guess's margin from which a person request is taken to name its topic (tools/triage_tuning.py).
-    person_topic: float = -0.2
+    person_topic: float = -0.1
 
 
 LEXICAL_THRESHOLDS = Thresholds()
@@ -120,6 +120,12 @@ class Decision:
     @property
     def route_action(self) -> str:
         return ROUTE_ACTIONS[self.kind]
+
+    @property
+    def offered(self) -> tuple[Candidate, ...]:
+        """The entries offered as buttons: a clarify question's, or an emergency's whose best answer is not
+        sure enough to show after the numbers."""
+        return self.candidates[:3] if self.kind in ("clarify", "emergency") else ()
 
 
 class Router:
@@ -199,15 +205,18 @@ class Router:
         top_score = top.score if top else 0.0
         sure = self._sure(candidates)
 
-        # Emergencies first, whatever the classifier says; the best answer follows if there is one. Where Rasa is
+        # Emergencies first, whatever the classifier says; the best answer follows if there is one, else the
+        # nearest entries as buttons (a question about violence counselling the detector took for an emergency
+        # still reaches its answer in one tap). Where Rasa is
         # sure of small talk ("ja", "danke") only the patterns or a clear margin count: short messages sit near
         # the learned model's boundary, and a "yes" answered with 112 helps nobody.
         small_talk = nlu.intent in CHAT_INTENTS and nlu.confidence >= SURE_SMALL_TALK
         learned = triage is not None and (triage.emergency and not small_talk or triage.sure_emergency)
         if triage and (learned or is_emergency(text)):
-            entry_id = top.entry_id if top and top_score >= t.answer else None
+            entry_id = top.entry_id if top and top_score >= t.clarify else None
+            offered = candidates if top and t.clarify <= top_score < t.answer else ()
             kind, about_other = self.triage.emergency_kind(text)
-            return decision("emergency", entry_id, self._category_of(entry_id) or "protection", 1.0, candidates,
+            return decision("emergency", entry_id, self._category_of(entry_id) or "protection", 1.0, offered,
                             emergency=kind, about_other=about_other)
 
         # Buttons carry ids: they are exact, no guessing needed.

@@ -2,8 +2,8 @@
 
 Two corpora share this format (one JSON object per line, one file per language):
 - `corpora/triage/` trains and tunes the triage model (written by one group of helpers);
-- `tests/data/triage_eval/` is the frozen evaluation set (written apart by other helpers, who
-  never saw the patterns or the training corpus; see its README).
+- `tests/data/triage_eval/` and `triage_eval_2/` are the frozen evaluation sets (written apart by other
+  helpers, who never saw the patterns or the training corpus; see their READMEs).
 """
 from __future__ import annotations
 

@@ -6,17 +6,18 @@ numbers on the frozen independent set come from `./lotse eval`, not from here.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from actions.knowledge_loader import load_knowledge
-from actions.ranking import Ranker
-from actions.routing import Nlu, Router
+from actions.messages import messages
+from actions.ranking import Candidate, Ranker
+from actions.replies import ReplyBuilder
+from actions.routing import Decision, Nlu, Router
 from actions.triage_corpus import EmergencyKind, load_corpus
 from tests.conftest import Conversation, buttons, customs, texts
 from tools import paths
-from tools.triage_evaluation import EVAL_SET
+from tools.triage_evaluation import EVAL_SETS
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +78,12 @@ def test_off_topic_gets_the_scope_reply(router: Router, text: str) -> None:
     assert router.decide(text, Nlu()).kind == "out_of_scope"
 
 
-def test_the_evaluation_set_is_apart_from_the_training_corpus() -> None:
-    """No message of the frozen evaluation set may be trained on."""
+@pytest.mark.parametrize(("set_name", "size"), [("triage_eval", 1900), ("triage_eval_2", 1300)])
+def test_the_evaluation_sets_are_apart_from_the_training_corpus(set_name: str, size: int) -> None:
+    """No message of a frozen evaluation set may be trained on."""
     training = {example.text.casefold() for example in load_corpus()}
-    evaluation = load_corpus(Path(EVAL_SET))
-    assert len(evaluation) >= 1900 and not [e.text for e in evaluation if e.text.casefold() in training]
+    evaluation = load_corpus(EVAL_SETS[set_name])
+    assert len(evaluation) >= size and not [e.text for e in evaluation if e.text.casefold() in training]
 
 
 # --- whole conversations through the real Rasa and action servers -------------------------------------
@@ -151,3 +153,18 @@ def test_arabizi_question_is_answered_in_arabic(user: Conversation) -> None:
     replies = user("el iqame taba3i 5elset shu a3mel")
     assert customs(replies)[0]["language"] == "ar"
     assert any("\u0600" <= c <= "\u06ff" for c in texts(replies))
+
+
+def test_an_emergency_without_a_sure_answer_offers_the_nearest_entries_after_the_numbers(router: Router) -> None:
+    """The numbers come first; a ranker that is unsure offers its top entries as buttons, never an unsure answer."""
+    offered = (Candidate("haeusliche_gewalt", -0.5), Candidate("psychische_gesundheit", -0.6), Candidate("notruf", -0.7))
+    decision = Decision("emergency", "en", entry_id="haeusliche_gewalt", category="protection", candidates=offered,
+                        emergency=EmergencyKind.VIOLENCE)
+    replies = ReplyBuilder(router.knowledge, messages()).build(decision)
+    assert [r["json_message"]["type"] for r in replies] == ["emergency", "clarify"]
+    assert replies[0]["text"].startswith(messages().text("emergency_violence", "en"))
+    titles = [b["title"] for b in replies[1]["buttons"]]
+    assert titles[:3] == [router.knowledge.entries[c.entry_id].title_in("en") for c in offered]
+    sure = Decision("emergency", "en", entry_id="haeusliche_gewalt", category="protection", emergency=EmergencyKind.VIOLENCE)
+    assert [r["json_message"]["type"] for r in ReplyBuilder(router.knowledge, messages()).build(sure)] == [
+        "emergency", "answer"]

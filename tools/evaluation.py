@@ -35,7 +35,7 @@ from actions.semantic import NO_MODEL, load_encoder
 from actions.text_normalisation import fold
 from tools import nlu_generator, paths
 from tools.route import interface_fields
-from tools.triage_evaluation import Ordinary, load_eval_set, measure, print_report
+from tools.triage_evaluation import EVAL_SETS, Ordinary, load_eval_set, measure, print_report
 from tools.servers import running
 from tools.training import train, training_data
 
@@ -138,8 +138,8 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
     emergency_texts = [m for lang in emergencies for m in emergencies[lang]]
     own_texts = [q for _, _, q in held_out]
     dev_texts = [row["text"] for row in dev]
-    triage_cases = load_eval_set()
-    triage_texts = [case.text for case in triage_cases]
+    triage_sets = {name: load_eval_set(path) for name, path in EVAL_SETS.items()}
+    triage_texts = [case.text for cases in triage_sets.values() for case in cases]
     all_texts = emergency_texts + dev_texts + own_texts + triage_texts
     results: dict[str, Any] = {"held_out_questions": len(held_out), "dev_questions": len(dev), "configurations": {}}
 
@@ -181,11 +181,16 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
     ordinary_rows = [i for i, row in enumerate(dev) if row["category"] != "out_of_scope"] + [
         n_dev + i for i, (entry_id, _, _) in enumerate(held_out) if entry_id not in SAFETY_ENTRIES]
     results["triage"] = {}
-    for label, full in full_decisions.items():
-        ordinary = Ordinary([full[n_emergency + i] for i in ordinary_rows])
-        results["triage"][label] = measure(triage_cases, full[n_emergency + n_dev + n_own:], ordinary,
-                                           full[:n_emergency])
-    print_report(out, results["triage"])
+    start = n_emergency + n_dev + n_own
+    for set_name, cases in triage_sets.items():
+        results["triage"][set_name] = {}
+        for label, full in full_decisions.items():
+            ordinary = Ordinary([full[n_emergency + i] for i in ordinary_rows])
+            results["triage"][set_name][label] = measure(cases, full[start:start + len(cases)], ordinary,
+                                                         full[:n_emergency])
+        print_report(out, results["triage"][set_name], set_name)
+        print(file=out)
+        start += len(cases)
     # 1. Emergencies first (the pattern layer is the same in every configuration).
     results["emergency"] = {}
     for label in decisions:

@@ -35,8 +35,8 @@ def interface_fields(decision: Decision, parse: dict[str, Any]) -> dict[str, Any
         "entry": decision.entry_id,
         "confidence": round(decision.confidence, 4),
         "intent": parse.get("intent", {}).get("name"),
-        # The entries offered as buttons when the action is clarify (what the user can pick from).
-        "candidates": [c.entry_id for c in decision.candidates[:3]] if decision.kind == "clarify" else [],
+        # The entries offered as buttons (clarify, or an emergency without a sure answer): what the user can pick.
+        "candidates": [c.entry_id for c in decision.offered],
     }
 
 

@@ -20,6 +20,9 @@ from actions.triage_corpus import KIND_OF_SITUATION, Situation, TriageExample, l
 from tools import paths
 
 EVAL_SET = paths.ROOT / "tests" / "data" / "triage_eval"
+# Frozen sets, each by writers who never saw the project; a set that was looked at before a round of changes
+# stays measured, and the next set is the one that had not been seen (README.md in each folder).
+EVAL_SETS: dict[str, Path] = {"triage_eval": EVAL_SET, "triage_eval_2": paths.ROOT / "tests" / "data" / "triage_eval_2"}
 TARGETS = {"emergency_recall": 98.0, "emergency_recall_each": 90.0, "false_alarms": 3.0, "person_recall": 90.0,
            "off_topic": 85.0, "real_questions_off_topic": 2.0}
 
@@ -96,9 +99,9 @@ def measure(cases: list[TriageExample], decisions: list[Decision], ordinary: Ord
     }
 
 
-def print_report(out: TextIO, results: dict[str, dict[str, Any]]) -> None:
+def print_report(out: TextIO, results: dict[str, dict[str, Any]], set_name: str = "triage_eval") -> None:
     """One block per configuration: the headline numbers against the targets, then the breakdowns."""
-    print("TRIAGE on the frozen independent set (tests/data/triage_eval/, written apart from the training corpus)",
+    print(f"TRIAGE on the frozen independent set tests/data/{set_name}/ (written apart from the training corpus)",
           file=out)
     print(f"targets: emergency recall >= {TARGETS['emergency_recall']} % overall and >= "
           f"{TARGETS['emergency_recall_each']} % per situation and language, false alarms <= "

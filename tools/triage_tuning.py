@@ -3,8 +3,8 @@
 Five stratified folds over everything the triage model learns from (the triage
 corpus, Rasa's conversation examples, knowledge and Integreat questions): each
 text gets the margins of a model that never saw it. The thresholds are read off
-those out-of-fold margins; the frozen evaluation set (tests/data/triage_eval/)
-is never touched here, only by `./lotse eval`.
+those out-of-fold margins; the frozen evaluation sets (tests/data/triage_eval*/)
+are never touched here, only by `./lotse eval`.
 """
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ from actions.triage_corpus import Label, training_corpus
 
 FOLDS = 5
 # Emergencies: the lowest threshold (most recall) whose cross-validated false alarms on ordinary questions,
-# patterns included, stay within the issue's budget of 3 % (docs/decisions/001-triage.md).
-EMERGENCY_FALSE_ALARMS = 0.03
+# patterns included, stay within 2.5 %: the issue allows 3 %, and half a point is kept for questions by other
+# writers, on which false alarms come out higher than in cross-validation (docs/decisions/001-triage.md).
+EMERGENCY_FALSE_ALARMS = 0.025
 # Requests for a person and off-topic: the lowest threshold whose false positives stay within this share.
 PERSON_FALSE_POSITIVES = 0.005
 OFF_TOPIC_REAL_QUESTIONS = 0.005
@@ -101,6 +102,8 @@ def tune(model_name: str, out: TextIO) -> dict[str, Any]:
     hard = sources == "hard_negative"
     real_questions = np.isin(sources, ["knowledge", "integreat", "on_topic_casual", "latin_script"])
 
+    situation_of = {e.text: str(e.situation) for e in corpus if e.situation}
+    situations = np.array([situation_of.get(item.text, "") if item.source == "emergency" else "" for item in items])
     emergency = choose_emergency(margins, labels, patterns, ordinary)
     column = margins[:, LABELS.index(Label.EMERGENCY)]
     positive = labels == str(Label.EMERGENCY)
@@ -118,10 +121,9 @@ def tune(model_name: str, out: TextIO) -> dict[str, Any]:
     by_language: dict[str, list[bool]] = defaultdict(list)
     by_situation: dict[str, list[bool]] = defaultdict(list)
     emergency_rows = [i for i, item in enumerate(items) if item.label == Label.EMERGENCY and item.source == "emergency"]
-    situation_of = {e.text: e.situation for e in corpus if e.situation}
     for i in emergency_rows:
         by_language[items[i].language or "?"].append(bool(fired[i]))
-        by_situation[str(situation_of.get(items[i].text))].append(bool(fired[i]))
+        by_situation[situations[i]].append(bool(fired[i]))
     hard_by_kind: dict[str, list[bool]] = defaultdict(list)
     kind_of = {e.text: e.kind for e in corpus if e.set == "hard_negative"}
     for i in np.flatnonzero(hard):
