@@ -9,6 +9,7 @@ is logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections import OrderedDict
@@ -228,11 +229,17 @@ class Gateway:
         logger.info("message chat=%s chars=%d", self.pseudonyms.for_log(chat_id), len(text))
         metadata = {"language_code": user.language_code if user else None,
                     "warm_services": self.desk.warm_services, "button": button}
+        request = asyncio.ensure_future(self.rasa.send(self.pseudonyms.sender(chat_id), text, metadata))
         try:
-            replies = await self.rasa.send(self.pseudonyms.sender(chat_id), text, metadata)
-        except RasaUnavailable as error:
-            logger.warning("rasa unavailable (%s) chat=%s", error, self.pseudonyms.for_log(chat_id))
+            replies = await asyncio.wait_for(asyncio.shield(request), self.rasa.patience_s)
+        except (RasaUnavailable, asyncio.TimeoutError) as error:
+            logger.warning("rasa unavailable (%s) chat=%s", type(error).__name__ if isinstance(error, asyncio.TimeoutError)
+                           else error, self.pseudonyms.for_log(chat_id))
             await self._say(context, chat_id, self.texts.text("try_again", self._language(chat_id, user)))
+            # A slow reply is still awaited (its text is dropped): the chat's turn lasts until Rasa has stored the
+            # conversation, or a /delete in between would be undone when Rasa writes it back.
+            with contextlib.suppress(RasaUnavailable):
+                await request
             return
         for message in render(replies, self.texts.text):
             if message.language:

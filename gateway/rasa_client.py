@@ -16,12 +16,18 @@ class RasaUnavailable(Exception):
     """Rasa (or the action server behind it) did not answer in time or failed."""
 
 
+# How long a reply may take in all before the gateway stops waiting: Rasa's own limit for an action call (5 min).
+# Only the person is told earlier (`patience_s`) that the answer is late.
+FINISH_S = 300.0
+
+
 class RasaClient:
     """An HTTP client with one connection pool for all chats."""
 
-    def __init__(self, rasa_url: str, timeout_s: float) -> None:
+    def __init__(self, rasa_url: str, patience_s: float, finish_s: float = FINISH_S) -> None:
         self._url = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
-        self._client = httpx.AsyncClient(timeout=timeout_s)
+        self._client = httpx.AsyncClient(timeout=max(finish_s, patience_s))
+        self.patience_s = patience_s
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any],
                    expect_reply: bool = True) -> list[dict[str, Any]]:

@@ -67,6 +67,25 @@ def test_delete_pressed_while_a_reply_is_computed_leaves_no_events(telegram: Tel
     assert tracker_events(servers, sender) == 0  # Rasa did not write the conversation back after the DELETE
 
 
+def test_delete_after_the_gateway_stopped_waiting_for_a_slow_reply_leaves_no_events(
+        servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A gateway whose patience runs out before Rasa is done tells the person to try again, but keeps the chat's
+    turn until Rasa has stored the conversation: a /delete pressed meanwhile is not undone."""
+    state = tmp_path_factory.mktemp("impatient")
+    with FakeBotApi() as api, gateway_process(api, state, {**servers.gateway_env(), "LOTSE_RASA_TIMEOUT": "0.05"}) as log:
+        impatient = Telegram(api, state, log)
+        user = impatient.user("en")
+        user.say("/delete")
+        mark = api.mark()
+        api.inject(user.message_update(LONG_QUESTION))
+        api.inject(user.callback_update("#del:yes"))
+        done = messages().text("delete_done", "en")
+        api.wait_for(mark, lambda c: c.chat_id == user.chat_id and c.text == done, quiet=1.5)
+        told = [c.text for c in api.calls_since(mark, "sendMessage") if c.chat_id == user.chat_id]
+        assert told.index(messages().text("try_again", "en")) < told.index(done)
+        assert tracker_events(servers, impatient.sender(user)) == 0
+
+
 # -- finding 2 and 3: typed text is text ------------------------------------------------------------------
 
 
