@@ -206,10 +206,10 @@ class Router:
         sure = self._sure(candidates)
 
         # Emergencies first, whatever the classifier says; the best answer follows if there is one, else the
-        # nearest entries as buttons (a question about violence counselling the detector took for an emergency
-        # still reaches its answer in one tap). Where Rasa is
-        # sure of small talk ("ja", "danke") only the patterns or a clear margin count: short messages sit near
-        # the learned model's boundary, and a "yes" answered with 112 helps nobody.
+        # nearest entries as buttons (a question about violence counselling taken for an emergency still reaches
+        # its answer in one tap). Where Rasa is sure of small talk ("ja", "danke") only the patterns or a clear
+        # margin count: short messages sit near the learned model's boundary, and a "yes" answered with 112
+        # helps nobody.
         small_talk = nlu.intent in CHAT_INTENTS and nlu.confidence >= SURE_SMALL_TALK
         learned = triage is not None and (triage.emergency and not small_talk or triage.sure_emergency)
         if triage and (learned or is_emergency(text)):
