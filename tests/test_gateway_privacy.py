@@ -12,15 +12,17 @@ import os
 import sqlite3
 import stat
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
+import httpx
 import pytest
 
 from actions.messages import messages
 from actions.secret_file import WeakSecret, secret_from_file
 from tests.conftest import gateway_process
-from tests.fake_telegram import TOKEN, FakeBotApi, TelegramUser
+from tests.fake_telegram import TOKEN, FakeBotApi, JsonHandler, TelegramUser, serve
 from tests.test_telegram import Telegram, callbacks, texts, tracker_events
 from tools import paths
 from tools.servers import Servers, free_port
@@ -67,12 +69,34 @@ def test_delete_pressed_while_a_reply_is_computed_leaves_no_events(telegram: Tel
     assert tracker_events(servers, sender) == 0  # Rasa did not write the conversation back after the DELETE
 
 
+@contextlib.contextmanager
+def slow_rasa(rasa_url: str, delay_s: float) -> Iterator[str]:
+    """The real Rasa behind a proxy that holds each request for `delay_s` first: Rasa is slow for certain,
+    whatever the machine's speed. Yields the proxy's URL."""
+
+    class Handler(JsonHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            time.sleep(delay_s)
+            answer = httpx.post(f"{rasa_url}{self.path}", content=body, timeout=60,
+                                headers={"Content-Type": self.headers.get("Content-Type", "application/json")})
+            self.send_json(answer.status_code, answer.json())
+
+    server = serve(Handler)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
 def test_delete_after_the_gateway_stopped_waiting_for_a_slow_reply_leaves_no_events(
         servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A gateway whose patience runs out before Rasa is done tells the person to try again, but keeps the chat's
     turn until Rasa has stored the conversation: a /delete pressed meanwhile is not undone."""
     state = tmp_path_factory.mktemp("impatient")
-    with FakeBotApi() as api, gateway_process(api, state, {**servers.gateway_env(), "LOTSE_RASA_TIMEOUT": "0.05"}) as log:
+    with (slow_rasa(servers.rasa_url, delay_s=2.0) as rasa_url, FakeBotApi() as api,
+          gateway_process(api, state, {**servers.gateway_env(), "LOTSE_RASA_URL": rasa_url,
+                                       "LOTSE_RASA_TIMEOUT": "0.5"}) as log):
         impatient = Telegram(api, state, log)
         user = impatient.user("en")
         user.say("/delete")
