@@ -1,5 +1,4 @@
-"""Lotse action server package: knowledge, routing and the custom Rasa actions.
+"""The Rasa action server's actions (`--actions actions.reply`): tracker in, a core decision, events out.
 
-The action server is started with `--actions actions.reply`, so importing this
-package stays cheap for the command-line tools that share its modules.
+Everything the action decides with lives in core/; this package only adapts it to rasa-sdk.
 """

@@ -2,7 +2,7 @@
 
 Server-rendered pages (Sanic + Jinja2, plain CSS, no JavaScript) that work on a
 phone. Every save is validated like `./lotse knowledge check`, written through
-tools/knowledge_yaml_edit.py and recorded in an audit log.
+core/knowledge/yaml_edit.py and recorded in an audit log.
 
     python -m editor                               # listens on LOTSE_EDITOR_HOST:LOTSE_EDITOR_PORT
     from editor import create_app, serve           # app factory (tests) and runner
@@ -11,6 +11,7 @@ tools/knowledge_yaml_edit.py and recorded in an audit log.
 `create_app` and `serve` are imported on first use, so the admin commands
 (editor.tokens) load without Sanic.
 """
+
 from __future__ import annotations
 
 from typing import Any

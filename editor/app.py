@@ -6,27 +6,28 @@ then the page modules.
 everything: writes to knowledge/ happen one at a time and `on_saved` runs in
 the process that owns the bot's reload.
 """
+
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse
 
-from actions import settings
-from actions.messages import Messages
-from editor import entry_pages, inbox_pages, sign_in_pages, tokens
+from core import config
+from core.config import EditorSettings, normalised_base_path
+from core.i18n.editor_texts import text, ui_from_accept_language
+from core.i18n.messages import Messages
+from editor import audit, entry_pages, inbox_pages, sign_in_pages, tokens
 from editor.catalogue import Catalogue
 from editor.context import Editor
 from editor.saving import EntryWriter
-from editor.sessions import COOKIE, Session, SessionCodec, load_secret
 from editor.security import add_headers, is_loopback, through_proxy
-from editor.settings import DEFAULT_HOST, from_environment, normalised_base_path
-from editor.texts import text, ui_from_accept_language
+from editor.sessions import COOKIE, Session, SessionCodec, load_secret
 
 HERE = Path(__file__).resolve().parent
 # Sanic keeps a registry of apps by name; a number per app lets a test process create several.
@@ -37,9 +38,17 @@ def _no_op(entry_id: str) -> None:
     """The default `on_saved`: nothing to reload when the editor runs without the bot."""
 
 
-def create_app(knowledge_dir: Path, tokens_file: Path, *, data_dir: Path | None = None, base_path: str = "",
-               on_saved: Callable[[str], None] = _no_op, inbox_url: str | None = None,
-               secret: bytes | None = None, host: str = DEFAULT_HOST) -> Sanic:
+def create_app(
+    knowledge_dir: Path,
+    tokens_file: Path,
+    *,
+    data_dir: Path | None = None,
+    base_path: str = "",
+    on_saved: Callable[[str], None] = _no_op,
+    inbox_url: str | None = None,
+    secret: bytes | None = None,
+    host: str = EditorSettings.host,
+) -> Sanic:
     """The editor for `knowledge_dir`, signing volunteers in with the codes in `tokens_file`.
 
     `data_dir` holds the audit log (and the session key unless `secret` or LOTSE_EDITOR_SECRET is given);
@@ -47,16 +56,24 @@ def create_app(knowledge_dir: Path, tokens_file: Path, *, data_dir: Path | None 
     (default: the project's, LOTSE_DATABASE_URL); `host` is the address the editor listens on: unless it
     is loopback, every request comes over the network and the cookie is always Secure.
     """
-    data_dir = data_dir or settings.DATA_DIR
+    data_dir = data_dir or config.settings().data_dir
     base_path = normalised_base_path(base_path)
     editor = Editor(
-        knowledge_dir=knowledge_dir, tokens_file=tokens_file, base_path=base_path,
+        knowledge_dir=knowledge_dir,
+        tokens_file=tokens_file,
+        base_path=base_path,
         catalogue=Catalogue(knowledge_dir),
-        writer=EntryWriter(data_dir / "editor_audit.jsonl", on_saved),
+        writer=EntryWriter(data_dir / audit.FILE_NAME, on_saved),
         codec=SessionCodec(secret or load_secret(data_dir)),
-        templates=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(),
-                              trim_blocks=True, lstrip_blocks=True),
-        messages=Messages(settings.LOCALES_DIR), inbox_url=inbox_url)
+        templates=Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        ),
+        messages=Messages(config.settings().locales_dir),
+        inbox_url=inbox_url,
+    )
     app = Sanic(f"lotse_editor_{next(_APP_NUMBERS)}")
     app.config.REQUEST_MAX_SIZE = 1_000_000  # a form of one entry is a few kilobytes
     local = is_loopback(host)
@@ -91,8 +108,7 @@ def create_app(knowledge_dir: Path, tokens_file: Path, *, data_dir: Path | None 
             # a plain dict of lists: Sanic's own .get() would return only the first value
             request.ctx.form = dict(request.get_form(keep_blank_values=True) or {})
             if not editor.codec.csrf_ok(session, (request.ctx.form.get("csrf") or [""])[0]):
-                return editor.render(request, "message.html", status=403,
-                                     message=text("csrf_failed", request.ctx.ui))
+                return editor.render(request, "message.html", status=403, message=text("csrf_failed", request.ctx.ui))
         return None
 
     @app.on_response
@@ -117,21 +133,32 @@ def create_app(knowledge_dir: Path, tokens_file: Path, *, data_dir: Path | None 
 
     @app.get(f"{base_path}/static/editor.css", ctx_public=True)
     async def stylesheet(request: Request) -> HTTPResponse:
-        return await response.file(HERE / "static" / "editor.css", mime_type="text/css",
-                                   headers={"Cache-Control": "max-age=3600"})
+        return await response.file(
+            HERE / "static" / "editor.css", mime_type="text/css", headers={"Cache-Control": "max-age=3600"}
+        )
 
     for pages in (sign_in_pages, entry_pages, inbox_pages):
         pages.register(app, editor)
     return app
 
 
-def serve(knowledge_dir: Path | None = None, tokens_file: Path | None = None, host: str | None = None,
-          port: int | None = None, base_path: str | None = None,
-          on_saved: Callable[[str], None] = _no_op) -> None:
+def serve(
+    knowledge_dir: Path | None = None,
+    tokens_file: Path | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    base_path: str | None = None,
+    on_saved: Callable[[str], None] = _no_op,
+) -> None:
     """Run the editor until stopped; anything not given comes from the LOTSE_EDITOR_* variables."""
-    configured = from_environment()
-    host = host or configured.host
-    app = create_app(knowledge_dir or configured.knowledge_dir, tokens_file or configured.tokens_file,
-                     data_dir=configured.data_dir,
-                     base_path=configured.base_path if base_path is None else base_path, on_saved=on_saved, host=host)
-    app.run(host=host, port=port or configured.port, single_process=True, motd=False, access_log=False)
+    configured = config.settings()
+    host = host or configured.editor.host
+    app = create_app(
+        knowledge_dir or configured.knowledge_dir,
+        tokens_file or configured.editor_tokens_file,
+        data_dir=configured.data_dir,
+        base_path=configured.editor.base_path if base_path is None else base_path,
+        on_saved=on_saved,
+        host=host,
+    )
+    app.run(host=host, port=port or configured.editor.port, single_process=True, motd=False, access_log=False)

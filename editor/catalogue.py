@@ -4,19 +4,19 @@ Each file is checked on its own (editor.checking) and remembered until it change
 on disk, so the list stays fast after a volunteer saves one entry. Files with
 errors are listed too, since a new entry is such a file until it is filled in.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions.knowledge_base import Entry
-from actions.knowledge_loader import _ID as ENTRY_ID  # the loader's own rule for ids and file names
-from actions.knowledge_loader import Problem
-from actions.languages import LANGUAGES
-from actions.text_normalisation import fold
+from core.knowledge.base import Entry
+from core.knowledge.loader import ENTRY_ID, Problem
+from core.knowledge.status import translation_states
+from core.languages import LANGUAGES
+from core.text_normalisation import fold
 from editor.checking import check_text
-from tools.knowledge_status import translation_states
 
 # What the status filter offers: the states of `./lotse knowledge status`, and files the bot leaves out.
 STATUS_FILTERS: tuple[str, ...] = ("missing", "stale", "errors")
@@ -59,8 +59,14 @@ class Catalogue:
             return cached[1]
         checked = check_text(path.read_text(encoding="utf-8"), path, today)
         entry = checked.entry
-        found = EntryFile(path.stem, path.parent.name, path, entry, checked.problems,
-                          translation_states(entry, today) if entry else {})
+        found = EntryFile(
+            path.stem,
+            path.parent.name,
+            path,
+            entry,
+            checked.problems,
+            translation_states(entry, today) if entry else {},
+        )
         self._cache[path] = (stamp, found)
         return found
 
@@ -85,8 +91,9 @@ class Catalogue:
         return self._checked(path, today or dt.date.today())
 
 
-def select(files: list[EntryFile], query: str = "", category: str = "", language: str = "",
-           status: str = "") -> list[EntryFile]:
+def select(
+    files: list[EntryFile], query: str = "", category: str = "", language: str = "", status: str = ""
+) -> list[EntryFile]:
     """The list page's result: every word of `query` in the entry's texts, and the chosen filters.
 
     A status filter with a language looks at that language only, without one at any language.

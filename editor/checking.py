@@ -1,11 +1,12 @@
 """Validate one entry file exactly as `./lotse knowledge check` does, without touching knowledge/.
 
 The text is written into a scratch copy of its place in knowledge/ and loaded
-with the same loader (actions.knowledge_loader), as `./lotse knowledge import`
+with the same loader (core.knowledge.loader), as `./lotse knowledge import`
 does with its changed copy. Only that one file is copied: an entry's rules
 concern the entry alone (its id is fixed by its file name), and loading one file
 takes milliseconds where loading all of them takes seconds.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from actions.knowledge_base import Entry
-from actions.knowledge_loader import Problem, load_knowledge
+from core.knowledge.base import Entry
+from core.knowledge.loader import Problem, load_knowledge
 
 
 @dataclass(frozen=True)

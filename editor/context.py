@@ -4,24 +4,26 @@ One `Editor` per app, made by editor.app.create_app and handed to each page
 module's `register`, so page modules share no global state and a test can run
 several apps side by side.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment
 from sanic import Request, response
 from sanic.response import HTTPResponse
 
-from actions.inbox import Inbox, open_inbox
-from actions.languages import LANGUAGES, NATIVE_NAMES, RTL_LANGUAGES
-from actions.messages import Messages
+from core.i18n.editor_texts import UI_LANGUAGES, language_name, service_kind_name, text
+from core.i18n.messages import Messages
+from core.languages import LANGUAGES, NATIVE_NAMES, RTL_LANGUAGES
+from core.store.inbox import Inbox, open_inbox
 from editor.catalogue import Catalogue
 from editor.saving import EntryWriter
 from editor.sessions import Session, SessionCodec
-from editor.texts import UI_LANGUAGES, language_name, service_kind_name, text
 from editor.throttle import SignInThrottle
 
 
@@ -67,11 +69,19 @@ class Editor:
             request.ctx.session = replace(session, flash=None)
         t: Callable[..., str] = lambda key, **v: text(key, ui, **v)  # noqa: E731 - the templates' one helper
         page = self.templates.get_template(template).render(
-            t=t, ui=ui, ui_languages={code: NATIVE_NAMES[code] for code in UI_LANGUAGES}, url=self.url,
+            t=t,
+            ui=ui,
+            ui_languages={code: NATIVE_NAMES[code] for code in UI_LANGUAGES},
+            url=self.url,
             here=request.path + (f"?{request.query_string}" if request.query_string else ""),
             volunteer=session.volunteer,
-            csrf=self.codec.csrf_token(session), flash=flash and {**flash, "text": t(flash["key"], **flash["values"])},
-            languages=LANGUAGES, rtl=RTL_LANGUAGES, language_name=lambda code: language_name(code, ui),
+            csrf=self.codec.csrf_token(session),
+            flash=flash and {**flash, "text": t(flash["key"], **flash["values"])},
+            languages=LANGUAGES,
+            rtl=RTL_LANGUAGES,
+            language_name=lambda code: language_name(code, ui),
             category_name=lambda category: self.messages.category(category, ui),
-            service_name=lambda kind: service_kind_name(kind, ui), **values)
+            service_name=lambda kind: service_kind_name(kind, ui),
+            **values,
+        )
         return response.html(page, status=status)

@@ -1,22 +1,24 @@
 """The edit form's values: read from an entry file, read from a posted form, and what differs between them.
 
-The difference is expressed as tools.knowledge_yaml_edit values, so the editor
+The difference is expressed as core.knowledge.yaml_edit values, so the editor
 writes files exactly like `./lotse knowledge import`: only changed values, the
 rest of the file as it was.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 
-from actions.taxonomy import SERVICE_KINDS
-from tools.knowledge_yaml_edit import Values
+from core.knowledge.yaml_edit import Values
+from core.taxonomy import SERVICE_KINDS
 
 LANGUAGE_FIELDS: tuple[str, ...] = ("title", "questions", "answer")
 ENTRY_FIELDS: tuple[str, ...] = ("reviewed", "sources", "services")
@@ -84,13 +86,19 @@ def file_values(doc: Mapping[str, Any], lang: str) -> FormValues:
 
 def posted_values(form: Mapping[str, list[str]]) -> FormValues:
     """The values a volunteer sent, normalised like the file's (browsers send \\r\\n; empty lines are dropped)."""
+
     def one(name: str) -> str:
         return (form.get(name) or [""])[0]
 
     chosen = set(form.get("services") or ())
-    return FormValues(title=_title(one("title")), questions=_lines(one("questions")), answer=_answer(one("answer")),
-                      reviewed=one("reviewed").strip(), sources=_lines(one("sources")),
-                      services=tuple(kind for kind in SERVICE_KINDS if kind in chosen))
+    return FormValues(
+        title=_title(one("title")),
+        questions=_lines(one("questions")),
+        answer=_answer(one("answer")),
+        reviewed=one("reviewed").strip(),
+        sources=_lines(one("sources")),
+        services=tuple(kind for kind in SERVICE_KINDS if kind in chosen),
+    )
 
 
 def _flow(items: list[str]) -> CommentedSeq:

@@ -5,11 +5,12 @@ button, so it works without JavaScript): what people wrote stays off screens
 that others may see, and each reading is recorded in the audit log (who, when,
 which message; never the text). A shown group offers one-click actions: add its
 example as a question to a suggested entry (or any other), start a new entry
-from it (scaffolded by tools/knowledge_scaffold.py, then opened in the editor),
+from it (scaffolded by core/knowledge/scaffold.py, then opened in the editor),
 or remove it as not relevant. Adding goes through the same validated save as
 the edit page; the group's messages leave the inbox only once its action has
 succeeded.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,24 +21,27 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.knowledge_loader import _ID as ENTRY_ID
-from actions.languages import LANGUAGES
-from actions.taxonomy import CATEGORIES
+from core.i18n.editor_texts import language_name
+from core.knowledge.loader import ENTRY_ID, MAX_ENTRY_ID_CHARS
+from core.knowledge.scaffold import new_entry
+from core.languages import LANGUAGES
+from core.taxonomy import CATEGORIES
 from editor import audit
 from editor.context import Editor
 from editor.problems import explain
 from editor.saving import INVALID, SAVED
-from editor.texts import language_name
-from tools.knowledge_scaffold import new_entry
 
 GROUPS_SHOWN = 50  # each group carries a list of all entries; more would make the page slow on a phone
 _GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def entry_id_from_name(name: str) -> str:
-    """A file name from a topic's name, the way entry ids are written: 'Kindergeld beantragen' -> kindergeld_beantragen."""
+    """A file name from a topic's name, written like entry ids: 'Kindergeld beantragen' -> kindergeld_beantragen."""
     ascii_text = unicodedata.normalize("NFKD", name.lower().translate(_GERMAN_LETTERS)).encode("ascii", "ignore")
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text.decode("ascii")).strip("_")
+    entry_id = re.sub(r"[^a-z0-9]+", "_", ascii_text.decode("ascii")).strip("_")
+    if len(entry_id) > MAX_ENTRY_ID_CHARS:  # cut at a word, so the id still reads as the topic
+        entry_id = entry_id[: MAX_ENTRY_ID_CHARS + 1].rsplit("_", 1)[0][:MAX_ENTRY_ID_CHARS]
+    return entry_id
 
 
 _NUMBER = re.compile(r"\s*([0-9]{1,18})\s*")
@@ -63,8 +67,14 @@ def register(app: Sanic, editor: Editor) -> None:
         except SQLAlchemyError:
             return editor.render(request, "inbox.html", status=503, groups=None, entries={})
         entries = {found.id: found for found in editor.catalogue.files()}
-        return editor.render(request, "inbox.html", groups=groups, entries=entries, categories=CATEGORIES,
-                             revealed=set(request.ctx.session.revealed))
+        return editor.render(
+            request,
+            "inbox.html",
+            groups=groups,
+            entries=entries,
+            categories=CATEGORIES,
+            revealed=set(request.ctx.session.revealed),
+        )
 
     @app.post(f"{base}/inbox/reveal")
     async def reveal(request: Request) -> HTTPResponse:
@@ -74,8 +84,9 @@ def register(app: Sanic, editor: Editor) -> None:
             return editor.redirect("/inbox")
         message = int(found.group(1))
         request.ctx.session = request.ctx.session.revealing(message)
-        audit.record(editor.writer.audit_file, request.ctx.session.volunteer.name, "inbox_revealed", None, None,
-                     message=message)
+        audit.record(
+            editor.writer.audit_file, request.ctx.session.volunteer.name, "inbox_revealed", None, None, message=message
+        )
         return editor.redirect(f"/inbox#message-{message}")
 
     @app.post(f"{base}/inbox/add")
@@ -85,8 +96,9 @@ def register(app: Sanic, editor: Editor) -> None:
         found = editor.catalogue.get(_one(form, "entry") or _one(form, "other"))  # a suggestion's button, or the list
         if found is None or language not in LANGUAGES or not question:
             return editor.redirect("/inbox")
-        result = editor.writer.add_question(found.path, language, question, request.ctx.session.volunteer.name,
-                                            messages=len(ids))
+        result = editor.writer.add_question(
+            found.path, language, question, request.ctx.session.volunteer.name, messages=len(ids)
+        )
         names = {"title": found.title(ui), "language": language_name(language, ui)}
         if result.status == INVALID:
             problem = explain(result.problems[0], result.text, ui).message
@@ -122,7 +134,13 @@ def register(app: Sanic, editor: Editor) -> None:
     async def dismiss(request: Request) -> HTTPResponse:
         ids = _ids(request.ctx.form)
         removed = editor.inbox().resolve(ids)
-        audit.record(editor.writer.audit_file, request.ctx.session.volunteer.name, "inbox_dismissed", None, None,
-                     messages=removed)
+        audit.record(
+            editor.writer.audit_file,
+            request.ctx.session.volunteer.name,
+            "inbox_dismissed",
+            None,
+            None,
+            messages=removed,
+        )
         editor.flash(request, "inbox_dismissed", count=str(removed))
         return editor.redirect("/inbox")

@@ -2,26 +2,27 @@
 
 Both the edit page and the inbox's "add as a question" come through here, so
 every change is checked by the same rules as `./lotse knowledge check`, written
-through tools.knowledge_yaml_edit (comments, key order and layout stay), named
+through core.knowledge.yaml_edit (comments, key order and layout stay), named
 in the audit log, and passed to the `on_saved` hook that reloads the bot.
 
 A change may not add an error. Errors the file already had do not block it,
 so a new entry (full of TODOs) can be filled in one field at a time.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from actions.knowledge_loader import Problem
-from actions.text_normalisation import fold
+from core.knowledge.loader import Problem
+from core.knowledge.yaml_edit import Values, edited_text
+from core.text_normalisation import fold
 from editor import audit
 from editor.checking import check_text
 from editor.form import FormValues, changed_fields, changes, file_values, load_document
-from tools.knowledge_yaml_edit import Values, edited_text
 
 SAVED, UNCHANGED, INVALID, CONFLICT = "saved", "unchanged", "invalid", "conflict"
 logger = logging.getLogger(__name__)
@@ -44,8 +45,9 @@ class EntryWriter:
     audit_file: Path
     on_saved: Callable[[str], None]
 
-    def write(self, path: Path, values: Values, volunteer: str, action: str, language: str | None,
-              **details: int | str) -> SaveResult:
+    def write(
+        self, path: Path, values: Values, volunteer: str, action: str, language: str | None, **details: int | str
+    ) -> SaveResult:
         """Put `values` into the file at `path` unless that adds an error; an unchanged file is not touched."""
         today = dt.date.today()
         text = path.read_text(encoding="utf-8")
@@ -79,5 +81,11 @@ class EntryWriter:
         current = file_values(doc, language).questions
         if fold(question) in {fold(known) for known in current}:
             return SaveResult(UNCHANGED)
-        return self.write(path, {("questions", language): (*current, question)}, volunteer, "inbox_question",
-                          language, messages=messages)
+        return self.write(
+            path,
+            {("questions", language): (*current, question)},
+            volunteer,
+            "inbox_question",
+            language,
+            messages=messages,
+        )

@@ -8,6 +8,7 @@ proxy's X-Forwarded-Proto is not needed for that decision, so a proxy that
 does not set it cannot silently downgrade the cookie. Only a browser on this
 machine talking to a loopback editor directly (`./lotse run`) gets plain HTTP.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -7,20 +7,21 @@ chose to read (never the messages' text). Every visitor gets a random
 nonce; the CSRF token of a form is derived from it, so a form only works in the
 browser it was shown in, and signing in replaces the nonce (no session fixation).
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from actions.secret_file import secret_from_file, strong_secret
+from core import config
+from core.secret_file import secret_from_file, strong_secret
 from editor.tokens import Volunteer
 
 COOKIE = "lotse_editor"
@@ -53,8 +54,9 @@ class Session:
 def load_secret(data_dir: Path) -> bytes:
     """LOTSE_EDITOR_SECRET, else a random key kept in the data folder (created once, readable by the owner only),
     so sessions survive a restart without anyone having to configure a secret."""
-    if os.environ.get("LOTSE_EDITOR_SECRET"):
-        return strong_secret(os.environ["LOTSE_EDITOR_SECRET"], "LOTSE_EDITOR_SECRET").encode("utf-8")
+    secret = config.settings().editor.secret
+    if secret:
+        return strong_secret(secret, "LOTSE_EDITOR_SECRET").encode("utf-8")
     return secret_from_file(data_dir / KEY_FILE_NAME).encode("ascii")
 
 
@@ -69,9 +71,14 @@ class SessionCodec:
 
     def encode(self, session: Session) -> str:
         volunteer = session.volunteer
-        data = {"n": session.nonce, "i": session.issued, "u": session.ui, "f": session.flash,
-                "r": list(session.revealed),
-                "v": [volunteer.name, volunteer.key, volunteer.epoch] if volunteer else None}
+        data = {
+            "n": session.nonce,
+            "i": session.issued,
+            "u": session.ui,
+            "f": session.flash,
+            "r": list(session.revealed),
+            "v": [volunteer.name, volunteer.key, volunteer.epoch] if volunteer else None,
+        }
         # without "=" padding: cookie values with "=" get quoted, and not every client sends them back alike
         payload = base64.urlsafe_b64encode(json.dumps(data, ensure_ascii=False).encode("utf-8")).rstrip(b"=")
         return f"{payload.decode('ascii')}.{self._sign(payload)}"
@@ -84,9 +91,14 @@ class SessionCodec:
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-            session = Session(nonce=str(data["n"]), issued=int(data["i"]), ui=data.get("u"), flash=data.get("f"),
-                              revealed=tuple(int(message) for message in data.get("r") or ()),
-                              volunteer=Volunteer(*data["v"]) if data.get("v") else None)
+            session = Session(
+                nonce=str(data["n"]),
+                issued=int(data["i"]),
+                ui=data.get("u"),
+                flash=data.get("f"),
+                revealed=tuple(int(message) for message in data.get("r") or ()),
+                volunteer=Volunteer(*data["v"]) if data.get("v") else None,
+            )
         except (ValueError, KeyError, TypeError):  # signed by an older version of this code
             return None
         return session if int(time.time()) - session.issued <= SESSION_SECONDS else None

@@ -1,11 +1,13 @@
 """Sign in with the personal access code, sign out, and switch the interface language.
 
-The code is checked in a worker thread: scrypt takes about 50 ms of CPU, and on
-the event loop it would hold up every other volunteer's page. Wrong codes are
-counted per client address (editor.throttle) and logged with that address,
-never with the code. Signing out ends all of the volunteer's sessions, on every
-device, copied cookies included (editor.tokens.end_sessions).
+The code is checked in a worker thread: scrypt is slow on purpose
+(docs/decisions/005-serving-performance.md), and on the event loop it would hold
+up every other volunteer's page. Wrong codes are counted per client address
+(editor.throttle) and logged with that address, never with the code. Signing
+out ends all of the volunteer's sessions, on every device, copied cookies
+included (editor.tokens.end_sessions).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,11 +19,11 @@ from dataclasses import replace
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from core.i18n.editor_texts import UI_LANGUAGES
 from editor import tokens
 from editor.context import Editor
 from editor.security import client_address
 from editor.sessions import Session
-from editor.texts import UI_LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ logger = logging.getLogger(__name__)
 def safe_next(editor: Editor, target: str | None) -> str:
     """Where to go after signing in: only a page of this editor, never another site."""
     if target and target.startswith(f"{editor.base_path}/") and not target.startswith("//") and "\\" not in target:
-        return target[len(editor.base_path):]
+        return target[len(editor.base_path) :]
     return "/"
 
 

@@ -8,6 +8,7 @@ tries than a patient one. An IPv6 client counts per /64 network, which one
 connection usually owns whole. Kept in memory: a restart forgets it, and at
 most MAX_ADDRESSES are remembered, the longest unused going first.
 """
+
 from __future__ import annotations
 
 import ipaddress

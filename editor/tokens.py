@@ -13,6 +13,7 @@ The editor and the admin commands both change the file, so every change holds a
 lock and replaces the file in one step: no change is lost, and no reader ever
 sees a half-written file.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,15 +24,18 @@ import hmac
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
-HEADER = ("# Volunteers of the Lotse editor. Only salted scrypt hashes of their access codes are kept here.\n"
-          "# Managed with ./lotse editor add-volunteer NAME / remove-volunteer NAME; do not edit by hand.\n")
-# scrypt's standard interactive cost: about 50 ms and 16 MiB per sign-in
+HEADER = (
+    "# Volunteers of the Lotse editor. Only salted scrypt hashes of their access codes are kept here.\n"
+    "# Managed with ./lotse editor add-volunteer NAME / remove-volunteer NAME; do not edit by hand.\n"
+)
+# scrypt's standard interactive cost per sign-in (time and memory: docs/decisions/005-serving-performance.md)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 # hashed in place of a record's salt when the key is unknown, so that answer takes as long as a wrong code
 _DUMMY_SALT = bytes(16)
@@ -96,8 +100,16 @@ def add_volunteer(tokens_file: Path, name: str) -> str:
     with _changing(tokens_file) as records:
         if any(record["name"] == name for record in records):
             raise ValueError(f"there is already a volunteer called '{name}'; remove them first to give a new code")
-        records.append({"name": name, "key": key, "salt": salt.hex(), "hash": _hash(secret, salt), "epoch": 0,
-                        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+        records.append(
+            {
+                "name": name,
+                "key": key,
+                "salt": salt.hex(),
+                "hash": _hash(secret, salt),
+                "epoch": 0,
+                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
+        )
     return f"{key}.{secret}"
 
 
@@ -136,14 +148,10 @@ def check(tokens_file: Path, token: str) -> Volunteer | None:
     return None
 
 
-def verify(tokens_file: Path, token: str) -> str | None:
-    """The name of the volunteer whose code this is, or None."""
-    volunteer = check(tokens_file, token)
-    return volunteer.name if volunteer else None
-
-
 def is_current(tokens_file: Path, volunteer: Volunteer) -> bool:
     """True while the session's code is still in the file (not removed or replaced) and its epoch is the
     record's (the volunteer has not signed out since)."""
-    return any(record["key"] == volunteer.key and record["name"] == volunteer.name
-               and _epoch(record) == volunteer.epoch for record in _records(tokens_file))
+    return any(
+        record["key"] == volunteer.key and record["name"] == volunteer.name and _epoch(record) == volunteer.epoch
+        for record in _records(tokens_file)
+    )

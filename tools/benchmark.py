@@ -7,6 +7,7 @@ CPU time of every process is recorded, so a missed target says where the time
 went. The machine has 2 cores and may be busy with other work, so the load
 average at the start is kept with the results.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,26 +21,26 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, TextIO
 
 import httpx
 import numpy as np
 from ruamel.yaml import YAML
 
-from actions import runtime, settings
-from actions.emergency import is_emergency
-from actions.knowledge_base import KnowledgeBase
-from actions.knowledge_loader import load_knowledge
-from actions.languages import LANGUAGES, REFERENCE_LANGUAGE
-from actions.replies import payload
-from actions.routing import Router
-from actions.semantic import model_dir
-from actions.taxonomy import CATEGORIES
-from tools import paths
+from core import config, runtime
+from core.knowledge.base import KnowledgeBase
+from core.knowledge.loader import load_knowledge
+from core.languages import LANGUAGES, REFERENCE_LANGUAGE
+from core.model.training import train, training_data
+from core.payloads import payload
+from core.routing.emergency import is_emergency
+from core.routing.router import Router
+from core.routing.semantic import model_dir
+from core.taxonomy import CATEGORIES
 from tools.servers import Servers, rasa_workers, running
-from tools.training import train, training_data
 
 TARGET_P95_MS = 150.0  # per-message p95 latency with one user
 TARGET_TRIAGE_MS = 5.0  # what the triage layers may add per message (issue: at most 5 ms)
@@ -53,14 +54,28 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 NEW_QUESTION = "Wo bekomme ich dazu eine Beratung in meiner Nähe?"  # added to one entry for the retrain
 
 # Openings and thanks people actually send, in the bot's languages (not in knowledge/).
-SMALL_TALK = ("hallo", "Guten Tag", "hello", "hi, I need help", "مرحبا", "السلام عليكم", "привіт",
-              "merhaba", "здравствуйте", "سلام", "bonjour", "danke", "thank you")
+SMALL_TALK = (
+    "hallo",
+    "Guten Tag",
+    "hello",
+    "hi, I need help",
+    "مرحبا",
+    "السلام عليكم",
+    "привіт",
+    "merhaba",
+    "здравствуйте",
+    "سلام",
+    "bonjour",
+    "danke",
+    "thank you",
+)
 # Share of each kind of message in the mix; the rest are knowledge questions.
 SMALL_TALK_SHARE = 0.15
 BUTTON_SHARE = 0.15
 
 
 # --- the message mix -------------------------------------------------------------------------
+
 
 def _questions_by_language(knowledge: KnowledgeBase) -> dict[str, list[str]]:
     by_lang: dict[str, list[str]] = defaultdict(list)
@@ -70,7 +85,7 @@ def _questions_by_language(knowledge: KnowledgeBase) -> dict[str, list[str]]:
 
 
 def _button(rng: random.Random, knowledge: KnowledgeBase) -> str:
-    """A payload a real button sends (see actions/replies.py), mostly entries as in menus."""
+    """A payload a real button sends (see core/replies.py), mostly entries as in menus."""
     choice = rng.random()
     if choice < 0.6:
         return payload("choose_entry", entry=rng.choice(sorted(knowledge.entries)))
@@ -99,6 +114,7 @@ def plan_messages(knowledge: KnowledgeBase, users: int, per_user: int, seed: int
 
 
 # --- sending load ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LatencyStats:
@@ -153,8 +169,9 @@ async def _load(webhook: str, plans: list[list[str]]) -> tuple[list[float], int,
     limits = httpx.Limits(max_connections=len(plans), max_keepalive_connections=len(plans))
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=limits) as client:
         start = time.perf_counter()
-        results = await asyncio.gather(*(_user(client, webhook, f"bench-{run}-{i}", messages)
-                                         for i, messages in enumerate(plans)))
+        results = await asyncio.gather(
+            *(_user(client, webhook, f"bench-{run}-{i}", messages) for i, messages in enumerate(plans))
+        )
         wall = time.perf_counter() - start
     return [t for latencies, _ in results for t in latencies], sum(e for _, e in results), wall
 
@@ -168,10 +185,11 @@ def run_load(servers: Servers, plans: list[list[str]]) -> LoadResult:
 
 # --- processes: memory and CPU time from /proc ----------------------------------------------
 
+
 def _stat_fields(pid: int) -> list[str]:
     """Fields of /proc/<pid>/stat from field 3 (state) on; the command name may contain spaces."""
     text = Path(f"/proc/{pid}/stat").read_text()
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def process_tree(pid: int) -> list[int]:
@@ -261,6 +279,7 @@ def server_pids(servers: Servers) -> dict[str, int]:
 
 # --- serving --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Serving:
     """Latency with one user, latency and throughput with many, and what each process used."""
@@ -277,18 +296,22 @@ class Serving:
         return max(processes, key=processes.__getitem__)
 
 
-def measure_serving(servers: Servers, knowledge: KnowledgeBase, messages: int, users: int, per_user: int,
-                    seed: int = SEED) -> Serving:
+def measure_serving(
+    servers: Servers, knowledge: KnowledgeBase, messages: int, users: int, per_user: int, seed: int = SEED
+) -> Serving:
     """Warm up (not counted), then one user sequentially, then `users` users at once."""
     run_load(servers, plan_messages(knowledge, 1, WARMUP_MESSAGES, seed + 1))
     single = run_load(servers, plan_messages(knowledge, 1, messages, seed))
     before = cpu_snapshot(servers)
     concurrent = run_load(servers, plan_messages(knowledge, users, per_user, seed + 2))
     after = cpu_snapshot(servers)
-    return Serving(single, concurrent, cpu_used(before, after), {name: memory(pid) for name, pid in server_pids(servers).items()})
+    return Serving(
+        single, concurrent, cpu_used(before, after), {name: memory(pid) for name, pid in server_pids(servers).items()}
+    )
 
 
 # --- training -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Training:
@@ -313,15 +336,12 @@ def isolated_caches(root: Path) -> Iterator[None]:
     behind). An embedding model must be loaded before: it is looked up in the real cache.
     Other commands and people keep using the real caches.
     """
-    old_cache, old_embeddings = paths.MODEL_CACHE, settings.EMBEDDING_CACHE
     old_rasa = os.environ.get("RASA_CACHE_DIRECTORY")
-    paths.MODEL_CACHE = root / "models"
-    settings.EMBEDDING_CACHE = root / "embeddings"
     os.environ["RASA_CACHE_DIRECTORY"] = str(root / "rasa-cache")
     try:
-        yield
+        with config.overridden(cache_dir=root):
+            yield
     finally:
-        paths.MODEL_CACHE, settings.EMBEDDING_CACHE = old_cache, old_embeddings
         if old_rasa is None:
             os.environ.pop("RASA_CACHE_DIRECTORY", None)
         else:
@@ -340,18 +360,20 @@ def _train_on(knowledge_dir: Path, data_dir: Path) -> None:
 
 
 def build_router(knowledge_dir: Path) -> Router:
-    """What actions.runtime.router() builds at start-up, from `knowledge_dir` (with the process's encoder)."""
+    """What core.runtime.router() builds at start-up, from `knowledge_dir` (with the process's encoder)."""
     return runtime.build_router(load_knowledge(knowledge_dir).knowledge)
 
 
 def routing_mode() -> str:
     """How the action server ranks entries: with the configured embedding model if it is on disk."""
-    return f"semantic:{settings.EMBEDDING_MODEL}" if model_dir(settings.EMBEDDING_MODEL) else "lexical"
+    return (
+        f"semantic:{config.settings().embedding_model}" if model_dir(config.settings().embedding_model) else "lexical"
+    )
 
 
 def changed_knowledge(target: Path) -> tuple[Path, str]:
     """A copy of knowledge/ in which the first entry has one more question; returns it and the entry id."""
-    shutil.copytree(settings.KNOWLEDGE_DIR, target)
+    shutil.copytree(config.settings().knowledge_dir, target)
     path = sorted((target / "entries").glob("*/*.yml"))[0]
     yaml = YAML(typ="rt")
     doc = yaml.load(path.read_text(encoding="utf-8"))
@@ -365,9 +387,9 @@ def measure_training() -> Training:
     """Full training with empty caches, then the two halves of a retrain after one entry changed."""
     encoder = _timed(runtime.encoder)  # before the caches move: the model is found in the real one
     with tempfile.TemporaryDirectory() as tmp, isolated_caches(Path(tmp) / "cache"):
-        full = _timed(lambda: _train_on(settings.KNOWLEDGE_DIR, Path(tmp) / "data"))
+        full = _timed(lambda: _train_on(config.settings().knowledge_dir, Path(tmp) / "data"))
         routers: list[Router] = []
-        first = _timed(lambda: routers.append(build_router(settings.KNOWLEDGE_DIR)))
+        first = _timed(lambda: routers.append(build_router(config.settings().knowledge_dir)))
         knowledge_dir, entry = changed_knowledge(Path(tmp) / "knowledge")
         rebuild = _timed(lambda: routers.append(build_router(knowledge_dir)))
         retrain = _timed(lambda: _train_on(knowledge_dir, Path(tmp) / "data-changed"))
@@ -383,11 +405,12 @@ def measure_triage(router: Router, texts: list[str]) -> float:
     total = 0.0
     for text in texts:
         vector = router.ranker.embed(text)
-        total += _timed(lambda: (router.triage.assess(text, vector), is_emergency(text)))
+        total += _timed(lambda: (router.triage.assess(text, vector), is_emergency(text)))  # noqa: B023 (called here)
     return 1000 * total / len(texts)
 
 
 # --- targets and the report -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Target:
@@ -409,30 +432,43 @@ def targets(serving: Serving, training: Training | None, triage_ms: float | None
     return [
         Target("triage per message", triage_ms, TARGET_TRIAGE_MS, "ms", True),
         Target("p95 latency, 1 user", serving.single.latency.p95_ms, TARGET_P95_MS, "ms", True),
-        Target(f"throughput, {serving.concurrent.users} users", serving.concurrent.throughput_per_s,
-               TARGET_THROUGHPUT, "msg/s", False),
+        Target(
+            f"throughput, {serving.concurrent.users} users",
+            serving.concurrent.throughput_per_s,
+            TARGET_THROUGHPUT,
+            "msg/s",
+            False,
+        ),
         Target("full training", training.full_training_s if training else None, TARGET_TRAINING_S, "s", True),
     ]
 
 
 def _load_rows(serving: Serving) -> list[str]:
     rows = [f"{'latency (ms)':<24}{'msgs':>6}{'mean':>8}{'p50':>8}{'p95':>8}{'max':>8}{'errors':>8}"]
-    for label, run in (("1 user, sequential", serving.single), (f"{serving.concurrent.users} users, concurrent",
-                                                                 serving.concurrent)):
+    for label, run in (
+        ("1 user, sequential", serving.single),
+        (f"{serving.concurrent.users} users, concurrent", serving.concurrent),
+    ):
         lat = run.latency
-        rows.append(f"{label:<24}{run.messages:>6}{lat.mean_ms:>8.1f}{lat.p50_ms:>8.1f}{lat.p95_ms:>8.1f}"
-                    f"{lat.max_ms:>8.1f}{run.errors:>8}")
+        rows.append(
+            f"{label:<24}{run.messages:>6}{lat.mean_ms:>8.1f}{lat.p50_ms:>8.1f}{lat.p95_ms:>8.1f}"
+            f"{lat.max_ms:>8.1f}{run.errors:>8}"
+        )
     run = serving.concurrent
-    rows.append(f"throughput, {run.users} users: {run.throughput_per_s:.1f} messages/s "
-                f"({run.messages} messages in {run.wall_s:.1f} s)")
+    rows.append(
+        f"throughput, {run.users} users: {run.throughput_per_s:.1f} messages/s "
+        f"({run.messages} messages in {run.wall_s:.1f} s)"
+    )
     return rows
 
 
 def _resource_rows(serving: Serving) -> list[str]:
     wall = serving.concurrent.wall_s
     messages = serving.concurrent.messages
-    rows = [f"CPU during the {serving.concurrent.users}-user run ({wall:.1f} s wall; 100 % = one core):",
-            f"  {'':<18}{'CPU s':>7}{'% core':>8}{'ms/msg':>8}"]
+    rows = [
+        f"CPU during the {serving.concurrent.users}-user run ({wall:.1f} s wall; 100 % = one core):",
+        f"  {'':<18}{'CPU s':>7}{'% core':>8}{'ms/msg':>8}",
+    ]
     for name, seconds in serving.cpu_s.items():
         rows.append(f"  {name:<18}{seconds:>7.1f}{100 * seconds / wall:>8.0f}{1000 * seconds / messages:>8.1f}")
     rows.append(f"  bottleneck: {serving.bottleneck}")
@@ -447,11 +483,13 @@ def _training_rows(training: Training | None) -> list[str]:
     if training is None:
         return ["training: skipped (--skip-training)"]
     changed = f"after adding a question to '{training.changed_entry}'"
-    rows = [("full training, from scratch (empty caches)", training.full_training_s),
-            (f"action server: load embedding model ({training.routing})", training.encoder_load_s),
-            ("action server: first router build (encodes all knowledge)", training.router_first_build_s),
-            (f"{changed}: action-server router", training.router_rebuild_s),
-            (f"{changed}: rasa retrain", training.rasa_retrain_s)]
+    rows = [
+        ("full training, from scratch (empty caches)", training.full_training_s),
+        (f"action server: load embedding model ({training.routing})", training.encoder_load_s),
+        ("action server: first router build (encodes all knowledge)", training.router_first_build_s),
+        (f"{changed}: action-server router", training.router_rebuild_s),
+        (f"{changed}: rasa retrain", training.rasa_retrain_s),
+    ]
     width = max(len(label) for label, _ in rows) + 2
     return ["training:"] + [f"  {label:<{width}}{seconds:>7.1f} s" for label, seconds in rows]
 
@@ -464,27 +502,42 @@ def _target_rows(results: list[Target], serving: Serving) -> list[str]:
         rows.append(f"  {target.name:<24}{value:>14}   target {limit:<12} {target.status}")
     missed = [t.name for t in results if t.status == "MISS"]
     if missed:
-        rows.append(f"missed: {', '.join(missed)}; during the concurrent run {serving.bottleneck} used the most CPU "
-                    f"({serving.cpu_s[serving.bottleneck]:.1f} s).")
+        rows.append(
+            f"missed: {', '.join(missed)}; during the concurrent run {serving.bottleneck} used the most CPU "
+            f"({serving.cpu_s[serving.bottleneck]:.1f} s)."
+        )
     return rows
 
 
 def report(results: dict[str, Any], serving: Serving, training: Training | None, checked: list[Target]) -> str:
     load = " / ".join(f"{v:.2f}" for v in results["loadavg_at_start"])
-    lines = [f"Lotse benchmark ({os.cpu_count()} CPUs, load average at start {load}, "
-             f"routing {results['routing']}, {results['rasa_workers']} Rasa worker(s))", ""]
-    for block in (_load_rows(serving), _resource_rows(serving), _training_rows(training),
-                  _target_rows(checked, serving)):
+    lines = [
+        f"Lotse benchmark ({os.cpu_count()} CPUs, load average at start {load}, "
+        f"routing {results['routing']}, {results['rasa_workers']} Rasa worker(s))",
+        "",
+    ]
+    for block in (
+        _load_rows(serving),
+        _resource_rows(serving),
+        _training_rows(training),
+        _target_rows(checked, serving),
+    ):
         lines += block + [""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def benchmark(out: TextIO, json_path: Path, messages: int = 100, users: int = 20, per_user: int = 15,
-              skip_training: bool = False) -> dict[str, Any]:
+def benchmark(
+    out: TextIO, json_path: Path, messages: int = 100, users: int = 20, per_user: int = 15, skip_training: bool = False
+) -> dict[str, Any]:
     """Measure serving against the current model, then (unless skipped) training; print and write JSON."""
-    results: dict[str, Any] = {"loadavg_at_start": list(os.getloadavg()), "cpus": os.cpu_count(), "seed": SEED,
-                               "routing": routing_mode(), "rasa_workers": rasa_workers(dict(os.environ))}
-    knowledge = load_knowledge(settings.KNOWLEDGE_DIR).knowledge
+    results: dict[str, Any] = {
+        "loadavg_at_start": list(os.getloadavg()),
+        "cpus": os.cpu_count(),
+        "seed": SEED,
+        "routing": routing_mode(),
+        "rasa_workers": rasa_workers(dict(os.environ)),
+    }
+    knowledge = load_knowledge(config.settings().knowledge_dir).knowledge
     model = train()
     # Encode what the vector cache lacks first, so that the action server starts semantic (as on any start
     # after the first) instead of answering lexically while it encodes; training is timed below.
@@ -495,9 +548,12 @@ def benchmark(out: TextIO, json_path: Path, messages: int = 100, users: int = 20
         serving = measure_serving(servers, knowledge, messages, users, per_user)
     training = None if skip_training else measure_training()
     checked = targets(serving, training, results["triage_ms_per_message"])
-    results |= {"serving": dataclasses.asdict(serving), "bottleneck": serving.bottleneck,
-                "training": dataclasses.asdict(training) if training else None,
-                "targets": [{**dataclasses.asdict(t), "status": t.status} for t in checked]}
+    results |= {
+        "serving": dataclasses.asdict(serving),
+        "bottleneck": serving.bottleneck,
+        "training": dataclasses.asdict(training) if training else None,
+        "targets": [{**dataclasses.asdict(t), "status": t.status} for t in checked],
+    }
     out.write(report(results, serving, training, checked))
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

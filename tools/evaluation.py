@@ -5,6 +5,7 @@ the held-out questions, served by a real Rasa server, and the live Router built
 from knowledge without those questions. Baselines run on the same data in the
 same run.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,10 +14,11 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
-from pathlib import Path
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 import httpx
 import numpy as np
@@ -24,23 +26,23 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from actions import settings
-from actions.knowledge_base import KnowledgeBase
-from actions.knowledge_loader import load_knowledge
-from actions.languages import LANGUAGES
-from actions.ranking import Ranker
-from actions.routing import Decision, Nlu, Router
-from actions.triage import SAFETY_ENTRIES
-from actions.semantic import NO_MODEL, load_encoder
-from actions.text_normalisation import fold
-from tools import nlu_generator, paths
+from core import config
+from core.knowledge.base import KnowledgeBase
+from core.knowledge.loader import load_knowledge
+from core.languages import LANGUAGES
+from core.model import nlu_data as nlu_generator
+from core.model.training import train, training_data
+from core.routing.ranking import Ranker
+from core.routing.router import Decision, Nlu, Router
+from core.routing.semantic import NO_MODEL, load_encoder
+from core.routing.triage import SAFETY_ENTRIES
+from core.text_normalisation import fold
 from tools.route import interface_fields
-from tools.triage_evaluation import EVAL_SETS, Ordinary, load_eval_set, measure, print_report
 from tools.servers import running
-from tools.training import train, training_data
+from tools.triage_evaluation import EVAL_SETS, Ordinary, load_eval_set, measure, print_report
 
-INTEGREAT = paths.ROOT.parent / "shared" / "eval" / "integreat_questions.jsonl"
-EMERGENCY_LIST = paths.ROOT / "tests" / "data" / "emergency_messages.yml"
+INTEGREAT = config.ROOT.parent / "shared" / "eval" / "integreat_questions.jsonl"
+EMERGENCY_LIST = config.ROOT / "tests" / "data" / "emergency_messages.yml"
 HOLDOUT_EVERY = 5  # every 5th question of each entry and language is held out
 REPORTED_FOLD = 2  # questions 2, 7, 12, ... are the ones reported; other folds are for tuning
 
@@ -60,14 +62,14 @@ def split_questions(knowledge: KnowledgeBase, fold: int = REPORTED_FOLD) -> tupl
     return KnowledgeBase(entries, dict(knowledge.services)), held_out
 
 
-RASA_INIT_CONFIG = paths.ROOT / "tools" / "baselines" / "rasa_init_config.yml"
+RASA_INIT_CONFIG = config.ROOT / "tools" / "baselines" / "rasa_init_config.yml"
 
 
 def rasa_init_training_data(knowledge: KnowledgeBase, held_out: list[Sample], target: Path) -> Path:
     """The same NLU data for Rasa's default pipeline, with one intent per entry (no rules: NLU only)."""
     (target / "nlu").mkdir(parents=True)
-    for path in (paths.ROOT / "data" / "nlu").glob("*.yml"):
-        if path != paths.GENERATED_NLU:
+    for path in (config.ROOT / "data" / "nlu").glob("*.yml"):
+        if path != config.GENERATED_NLU:
             shutil.copy(path, target / "nlu" / path.name)
     nlu_generator.write(knowledge, target / "nlu" / "knowledge_entries.yml", set(held_out), intent_per_entry=True)
     return target
@@ -113,16 +115,20 @@ class Configuration:
 CONFIGURATIONS = (
     Configuration("lotse, lexical only (no model)", NO_MODEL),
     Configuration("lotse + all-MiniLM-L6-v2 (packaged, English)", "all-MiniLM-L6-v2"),
-    Configuration(f"lotse + {settings.DEFAULT_EMBEDDING_MODEL} (default)", settings.DEFAULT_EMBEDDING_MODEL),
+    Configuration(f"lotse + {config.DEFAULT_EMBEDDING_MODEL} (default)", config.DEFAULT_EMBEDDING_MODEL),
 )
 
 
-def _rasa_init_intents(trained_knowledge: KnowledgeBase, held_out: list[Sample], texts: list[str],
-                       tmp: Path) -> list[str]:
+def _rasa_init_intents(
+    trained_knowledge: KnowledgeBase, held_out: list[Sample], texts: list[str], tmp: Path
+) -> list[str]:
     """The top intent of Rasa's default pipeline (trained on the same data) for each text."""
     data = rasa_init_training_data(trained_knowledge, held_out, tmp / "baseline-data")
-    print("Rasa default pipeline baseline: DIET and ResponseSelector, 100 epochs each "
-          "(about an hour on 2 cores for ~10,000 examples, then cached) ...", file=sys.stderr)
+    print(
+        "Rasa default pipeline baseline: DIET and ResponseSelector, 100 epochs each "
+        "(about an hour on 2 cores for ~10,000 examples, then cached) ...",
+        file=sys.stderr,
+    )
     model = train(data, quiet=True, config=RASA_INIT_CONFIG, nlu_only=True)
     with running(model, tmp / "baseline-state", with_actions=False) as servers, httpx.Client(timeout=60) as client:
         return [str((servers.api.parse(client, text).get("intent") or {}).get("name")) for text in texts]
@@ -130,7 +136,7 @@ def _rasa_init_intents(trained_knowledge: KnowledgeBase, held_out: list[Sample],
 
 def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> dict[str, Any]:
     """Run every measurement, print tables, write JSON; returns the results."""
-    knowledge = load_knowledge(settings.KNOWLEDGE_DIR).knowledge
+    knowledge = load_knowledge(config.settings().knowledge_dir).knowledge
     trained_knowledge, held_out = split_questions(knowledge)
     integreat = [json.loads(line) for line in INTEGREAT.read_text(encoding="utf-8").splitlines() if line.strip()]
     dev = [row for row in integreat if row["split"] == "dev"]
@@ -148,8 +154,11 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
         encoder = load_encoder(configuration.model)
         if configuration.model != NO_MODEL and encoder is None:
             results["configurations"][configuration.label] = "not measured: model not on this machine"
-            print(f"{configuration.label}: not measured, the model is not on this machine "
-                  f"('./lotse models download' where a model hub is reachable)", file=out)
+            print(
+                f"{configuration.label}: not measured, the model is not on this machine "
+                f"('./lotse models download' where a model hub is reachable)",
+                file=out,
+            )
             continue
         started = time.monotonic()
         routers[configuration.label] = Router(trained_knowledge, Ranker(trained_knowledge, encoder))
@@ -159,35 +168,40 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
     full_decisions: dict[str, list[Decision]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         model = train(training_data(trained_knowledge, Path(tmp) / "data", set(held_out)), quiet=True)
-        with running(model, Path(tmp) / "state", with_actions=False) as servers, \
-                httpx.Client(timeout=30) as client:
+        with running(model, Path(tmp) / "state", with_actions=False) as servers, httpx.Client(timeout=30) as client:
             parses = [servers.api.parse(client, text) for text in all_texts]
         for label, router in routers.items():
             started = time.monotonic()
             full_decisions[label] = [router.decide(text, Nlu.from_parse(p)) for text, p in zip(all_texts, parses)]
             decisions[label] = [interface_fields(d, p) for d, p in zip(full_decisions[label], parses)]
             results["configurations"][label]["ms_per_message"] = round(
-                1000 * (time.monotonic() - started) / len(all_texts), 2)
-        rasa_init = (_rasa_init_intents(trained_knowledge, held_out, dev_texts + own_texts, Path(tmp))
-                     if with_rasa_baseline else None)
+                1000 * (time.monotonic() - started) / len(all_texts), 2
+            )
+        rasa_init = (
+            _rasa_init_intents(trained_knowledge, held_out, dev_texts + own_texts, Path(tmp))
+            if with_rasa_baseline
+            else None
+        )
 
     def part(label: str, start: int, count: int) -> list[dict[str, Any]]:
-        return decisions[label][start:start + count]
+        return decisions[label][start : start + count]
 
     n_emergency, n_dev = len(emergency_texts), len(dev_texts)
     # 0. Triage first: the frozen independent set, and the ordinary questions (Integreat dev, held-out
     # questions of entries that are not about emergencies) for false alarms and off-topic errors.
     n_own = len(own_texts)
     ordinary_rows = [i for i, row in enumerate(dev) if row["category"] != "out_of_scope"] + [
-        n_dev + i for i, (entry_id, _, _) in enumerate(held_out) if entry_id not in SAFETY_ENTRIES]
+        n_dev + i for i, (entry_id, _, _) in enumerate(held_out) if entry_id not in SAFETY_ENTRIES
+    ]
     results["triage"] = {}
     start = n_emergency + n_dev + n_own
     for set_name, cases in triage_sets.items():
         results["triage"][set_name] = {}
         for label, full in full_decisions.items():
-            ordinary = Ordinary([full[n_emergency + i] for i in ordinary_rows])
-            results["triage"][set_name][label] = measure(cases, full[start:start + len(cases)], ordinary,
-                                                         full[:n_emergency])
+            ordinary_questions = Ordinary([full[n_emergency + i] for i in ordinary_rows])
+            results["triage"][set_name][label] = measure(
+                cases, full[start : start + len(cases)], ordinary_questions, full[:n_emergency]
+            )
         print_report(out, results["triage"][set_name], set_name)
         print(file=out)
         start += len(cases)
@@ -197,11 +211,17 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
         hits = [d["action"] == "emergency" for d in part(label, 0, n_emergency)]
         ordinary = part(label, n_emergency, n_dev + len(own_texts))
         results["emergency"][label] = {
-            "messages": len(hits), "recall": _accuracy(hits), "ordinary": len(ordinary),
-            "false_alarm_rate": _accuracy(d["action"] == "emergency" for d in ordinary)}
-        print(f"Emergency recall ({label}): {results['emergency'][label]['recall']:.1f} % of {len(hits)} messages; "
-              f"false alarms {results['emergency'][label]['false_alarm_rate']:.2f} % of {len(ordinary)} "
-              f"ordinary questions", file=out)
+            "messages": len(hits),
+            "recall": _accuracy(hits),
+            "ordinary": len(ordinary),
+            "false_alarm_rate": _accuracy(d["action"] == "emergency" for d in ordinary),
+        }
+        print(
+            f"Emergency recall ({label}): {results['emergency'][label]['recall']:.1f} % of {len(hits)} messages; "
+            f"false alarms {results['emergency'][label]['false_alarm_rate']:.2f} % of {len(ordinary)} "
+            f"ordinary questions",
+            file=out,
+        )
 
     # 2. Integreat dev: category accuracy per language, Lotse vs baselines.
     def category_ok(row: dict[str, Any], category: str | None) -> bool:
@@ -212,17 +232,24 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
     bm25 = _bm25(trained_knowledge)
     category_of = {e.id: e.category for e in knowledge.entries.values()}
     systems: dict[str, list[str | None]] = {
-        label: [d["category"] for d in part(label, n_emergency, n_dev)] for label in decisions}
+        label: [d["category"] for d in part(label, n_emergency, n_dev)] for label in decisions
+    }
     baselines: dict[str, list[str | None]] = {
         "tfidf_lr (trained on integreat train)": [tfidf_integreat(t) for t in dev_texts],
         "bm25 over entry questions": [category_of.get(bm25(t)) for t in dev_texts],
     }
     if rasa_init is not None:
         baselines["rasa init pipeline (entry intents)"] = [
-            category_of.get(intent.removeprefix("entry_")) for intent in rasa_init[:n_dev]]
+            category_of.get(intent.removeprefix("entry_")) for intent in rasa_init[:n_dev]
+        ]
     dev_langs = sorted({r["lang"] for r in dev}, key=LANGUAGES.index)
-    table = {name: {lang: _accuracy(category_ok(r, p) for r, p in zip(dev, predictions) if r["lang"] == lang)
-                    for lang in dev_langs} for name, predictions in {**systems, **baselines}.items()}
+    table = {
+        name: {
+            lang: _accuracy(category_ok(r, p) for r, p in zip(dev, predictions) if r["lang"] == lang)
+            for lang in dev_langs
+        }
+        for name, predictions in {**systems, **baselines}.items()
+    }
     results["integreat_dev_category_accuracy"] = table
     results["integreat_cross_language_consistency"] = {}
     for label in decisions:
@@ -233,8 +260,10 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
     _print_table(out, "Integreat dev: category accuracy (%), target >= 85 in every language", dev_langs, table)
     _print_leads(out, table, list(decisions), list(baselines), dev_langs)
     for label, value in results["integreat_cross_language_consistency"].items():
-        print(f"Cross-language consistency ({label}): {value:.1f} % of questions get one category in all "
-              f"languages", file=out)
+        print(
+            f"Cross-language consistency ({label}): {value:.1f} % of questions get one category in all languages",
+            file=out,
+        )
 
     # 3. Held-out own questions: entry accuracy per language.
     train_samples = list(trained_knowledge.questions())
@@ -246,8 +275,13 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
     }
     if rasa_init is not None:
         own_baselines["rasa init pipeline (entry intents)"] = [i.removeprefix("entry_") for i in rasa_init[n_dev:]]
-    own_table = {name: {lang: _accuracy(p == e for (e, l, _), p in zip(held_out, preds) if l == lang)
-                        for lang in LANGUAGES} for name, preds in {**own, **own_baselines}.items()}
+    own_table = {
+        name: {
+            lang: _accuracy(p == e for (e, language, _), p in zip(held_out, preds) if language == lang)
+            for lang in LANGUAGES
+        }
+        for name, preds in {**own, **own_baselines}.items()
+    }
     results["held_out_entry_accuracy"] = own_table
     _print_table(out, "Held-out own questions: entry accuracy (%), target >= 90", list(LANGUAGES), own_table)
     _print_leads(out, own_table, list(decisions), list(own_baselines), list(LANGUAGES))
@@ -255,9 +289,12 @@ def evaluate(out: TextIO, json_path: Path, with_rasa_baseline: bool = True) -> d
     for label in decisions:
         outcome = _outcomes(part(label, n_emergency + n_dev, len(own_texts)), held_out)
         results["held_out_outcomes"][label] = outcome
-        print(f"{label}: answered directly {outcome['answered']:.1f} % (precision {outcome['answer_precision']:.1f} %), "
-              f"clarified {outcome['clarified']:.1f} % (right entry among the buttons "
-              f"{outcome['clarify_hit']:.1f} %), no match {outcome['no_match']:.1f} %", file=out)
+        print(
+            f"{label}: answered directly {outcome['answered']:.1f} % (precision {outcome['answer_precision']:.1f} %), "
+            f"clarified {outcome['clarified']:.1f} % (right entry among the buttons "
+            f"{outcome['clarify_hit']:.1f} %), no match {outcome['no_match']:.1f} %",
+            file=out,
+        )
 
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -270,20 +307,27 @@ def _outcomes(decisions: list[dict[str, Any]], held_out: list[Sample]) -> dict[s
     answered = [d["entry"] == e for d, (e, _, _) in zip(decisions, held_out) if d["action"] == "answer"]
     clarified = [e in d.get("candidates", ()) for d, (e, _, _) in zip(decisions, held_out) if d["action"] == "clarify"]
     return {
-        "answered": 100.0 * len(answered) / len(decisions), "answer_precision": _accuracy(answered),
-        "clarified": 100.0 * len(clarified) / len(decisions), "clarify_hit": _accuracy(clarified),
+        "answered": 100.0 * len(answered) / len(decisions),
+        "answer_precision": _accuracy(answered),
+        "clarified": 100.0 * len(clarified) / len(decisions),
+        "clarify_hit": _accuracy(clarified),
         "no_match": _accuracy(d["action"] == "handover" for d in decisions),
     }
 
 
-def _print_leads(out: TextIO, table: dict[str, dict[str, float]], systems: list[str], baselines: list[str],
-                 columns: list[str]) -> None:
+def _print_leads(
+    out: TextIO, table: dict[str, dict[str, float]], systems: list[str], baselines: list[str], columns: list[str]
+) -> None:
     """How far each Lotse configuration is ahead of the best baseline, per language (negative: behind)."""
     for system in systems:
         leads = {c: table[system][c] - max(table[b][c] for b in baselines) for c in columns}
         verdict = "beats every baseline in every language" if min(leads.values()) > 0 else "does NOT beat all baselines"
-        print(f"{system}: lead over the best baseline " + " ".join(f"{c} {v:+.1f}" for c, v in leads.items())
-              + f" -> {verdict}", file=out)
+        print(
+            f"{system}: lead over the best baseline "
+            + " ".join(f"{c} {v:+.1f}" for c, v in leads.items())
+            + f" -> {verdict}",
+            file=out,
+        )
 
 
 def _print_table(out: TextIO, title: str, columns: list[str], rows: dict[str, dict[str, float]]) -> None:

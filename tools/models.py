@@ -2,16 +2,17 @@
 
 The bot itself never downloads (HF_HUB_OFFLINE at run time); this command is
 the one place that talks to the model hub, run by an admin where the internet
-is reachable. Afterwards the model loads from settings.EMBEDDING_CACHE.
+is reachable. Afterwards the model loads from config.settings().embedding_cache.
 """
+
 from __future__ import annotations
 
 import shutil
 import sys
 from typing import TextIO
 
-from actions import settings
-from actions.semantic import model_dir
+from core import config
+from core.routing.semantic import model_dir
 
 
 def download(name: str, out: TextIO = sys.stdout) -> int:
@@ -23,14 +24,17 @@ def download(name: str, out: TextIO = sys.stdout) -> int:
     from sentence_transformers import SentenceTransformer
 
     hub_id = name if "/" in name else f"sentence-transformers/{name}"
-    target = settings.EMBEDDING_CACHE / name.replace("/", "__")
+    target = config.settings().embedding_cache / name.replace("/", "__")
     partial = target.with_name(target.name + ".partial")
     try:
         model = SentenceTransformer(hub_id, device="cpu")
     except OSError as error:  # no network, unknown model, hub refused
-        print(f"Could not download {hub_id}: {error}\nThe bot keeps running without it (lexical routing). "
-              f"Try again where https://huggingface.co is reachable, or copy a saved model folder and set "
-              f"LOTSE_EMBEDDING_MODEL to its path.", file=out)
+        print(
+            f"Could not download {hub_id}: {error}\nThe bot keeps running without it (lexical routing). "
+            f"Try again where https://huggingface.co is reachable, or copy a saved model folder and set "
+            f"LOTSE_EMBEDDING_MODEL to its path.",
+            file=out,
+        )
         return 1
     shutil.rmtree(partial, ignore_errors=True)
     model.save(str(partial))

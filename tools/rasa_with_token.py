@@ -8,14 +8,19 @@ would put what a person wrote into var/rasa.log: those warnings are dropped here
 Rasa's structured log (e.g. the text of a request the channel gave up on) is withheld.
 Usage: python -m tools.rasa_with_token TOKEN_FILE run [RASA ARGS ...]
 """
+
 import sys
 import warnings
 from pathlib import Path
 from typing import Any, Callable
 
 # Rasa warnings whose message quotes the user's text.
-TEXT_QUOTING_WARNINGS = ("Parsed an intent ", "Parsed an entity ", "Failed to parse arguments in line ",
-                         "Failed to parse intent end entities")
+TEXT_QUOTING_WARNINGS = (
+    "Parsed an intent ",
+    "Parsed an entity ",
+    "Failed to parse arguments in line ",
+    "Failed to parse intent end entities",
+)
 
 
 def _without_user_text(show: Callable[..., None]) -> Callable[..., None]:
@@ -33,11 +38,33 @@ def _without_user_text(show: Callable[..., None]) -> Callable[..., None]:
 
 # The structured-log keys that Rasa's own log anonymiser treats as user content (rasa/utils/log_utils.py); its
 # REST channel logs the whole message under "text" when a request is cancelled (the gateway gave up waiting).
-STRUCTLOG_CONTENT_KEYS = ("text", "response_text", "user_text", "slot_values", "parse_data_text",
-                          "parse_data_entities", "prediction_events", "tracker_latest_message", "prefilled_slots",
-                          "message", "response", "slot_candidates", "rasa_event", "rasa_events", "tracker_states",
-                          "current_states", "old_states", "successes", "current_entity", "next_entity", "states",
-                          "entity", "token_text", "user_message", "json_message")
+STRUCTLOG_CONTENT_KEYS = (
+    "text",
+    "response_text",
+    "user_text",
+    "slot_values",
+    "parse_data_text",
+    "parse_data_entities",
+    "prediction_events",
+    "tracker_latest_message",
+    "prefilled_slots",
+    "message",
+    "response",
+    "slot_candidates",
+    "rasa_event",
+    "rasa_events",
+    "tracker_states",
+    "current_states",
+    "old_states",
+    "successes",
+    "current_entity",
+    "next_entity",
+    "states",
+    "entity",
+    "token_text",
+    "user_message",
+    "json_message",
+)
 
 
 def _withhold_content(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:

@@ -6,43 +6,21 @@ Telegram feedback, handover cases (closed ones, and ones that were never closed:
 case holds a chat id and the person's question), and the volunteers' inbox. Works on SQLite and
 PostgreSQL alike (plain SQLAlchemy Core, no dialect-specific SQL).
 """
+
 from __future__ import annotations
 
 import datetime as dt
-import os
-from dataclasses import dataclass
 from typing import TextIO
 
 from sqlalchemy import MetaData, Table, delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import NoSuchTableError
 
-from actions import settings
-from actions.database import engine, utcnow
-from actions.inbox import open_inbox
-from gateway.cases import Case
-from gateway.database import Feedback, connect
-
-
-def _days(variable: str, default: int) -> int:
-    return int(os.environ.get(variable, str(default)))
-
-
-@dataclass(frozen=True)
-class Retention:
-    """How many days each kind of record is kept."""
-
-    conversations: int = 30  # after a conversation's last message
-    feedback: int = 90
-    closed_cases: int = settings.HANDOVER_RETENTION_DAYS  # after closing (the consent text names this number)
-    unclosed_cases: int = 90  # after consent, whatever state the case is in
-    inbox: int = settings.INBOX_RETENTION_DAYS
-
-    @classmethod
-    def from_environment(cls) -> "Retention":
-        return cls(conversations=_days("LOTSE_CONVERSATION_RETENTION_DAYS", cls.conversations),
-                   feedback=_days("LOTSE_FEEDBACK_RETENTION_DAYS", cls.feedback),
-                   unclosed_cases=_days("LOTSE_UNCLOSED_CASE_RETENTION_DAYS", cls.unclosed_cases))
+from core.config import Retention
+from core.store.cases import Case
+from core.store.database import engine, utcnow
+from core.store.gateway_records import Feedback, connect
+from core.store.inbox import open_inbox
 
 
 def expire_conversations(tracker: Engine, before: dt.datetime) -> int:
@@ -55,8 +33,11 @@ def expire_conversations(tracker: Engine, before: dt.datetime) -> int:
         events = Table("events", MetaData(), autoload_with=tracker)
     except NoSuchTableError:  # Rasa has not stored any conversation yet
         return 0
-    stale = (select(events.c.sender_id).group_by(events.c.sender_id)
-             .having(func.max(events.c.timestamp) < before.replace(tzinfo=dt.timezone.utc).timestamp()))
+    stale = (
+        select(events.c.sender_id)
+        .group_by(events.c.sender_id)
+        .having(func.max(events.c.timestamp) < before.replace(tzinfo=dt.UTC).timestamp())
+    )
     with tracker.begin() as connection:
         return connection.execute(delete(events).where(events.c.sender_id.in_(stale))).rowcount or 0
 
@@ -74,8 +55,9 @@ def expire_cases(database: Engine, closed_before: dt.datetime, consented_before:
         return (closed.rowcount or 0) + (unclosed.rowcount or 0)
 
 
-def cleanup(database_url: str, tracker_url: str, retention: Retention, out: TextIO,
-            now: dt.datetime | None = None) -> dict[str, int]:
+def cleanup(
+    database_url: str, tracker_url: str, retention: Retention, out: TextIO, now: dt.datetime | None = None
+) -> dict[str, int]:
     """Apply every retention period once; prints one line per kind and returns the counts."""
     now = now or utcnow()
 
@@ -89,11 +71,13 @@ def cleanup(database_url: str, tracker_url: str, retention: Retention, out: Text
         "handover cases": expire_cases(database, cutoff(retention.closed_cases), cutoff(retention.unclosed_cases)),
         "inbox messages": open_inbox(database_url).delete_older_than(cutoff(retention.inbox)),
     }
-    periods = {"conversation events": f"{retention.conversations} days after the last message",
-               "feedback ratings": f"{retention.feedback} days",
-               "handover cases": f"{retention.closed_cases} days after closing, {retention.unclosed_cases} days "
-                                 "after consent if never closed",
-               "inbox messages": f"{retention.inbox} days"}
+    periods = {
+        "conversation events": f"{retention.conversations} days after the last message",
+        "feedback ratings": f"{retention.feedback} days",
+        "handover cases": f"{retention.closed_cases} days after closing, {retention.unclosed_cases} days "
+        "after consent if never closed",
+        "inbox messages": f"{retention.inbox} days",
+    }
     for kind, count in counts.items():
         print(f"deleted {count} {kind} (kept {periods[kind]})", file=out)
     return counts

@@ -4,16 +4,18 @@ It parses each text with the same trained Rasa model (over the running Rasa
 server's /model/parse) and applies the same Router as the live action, so
 evaluation numbers describe the real bot.
 """
+
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 import httpx
 
-from actions.routing import Decision, Nlu, Router
-from tools.rasa_api import RasaApi
+from core.model.rasa_api import RasaApi
+from core.routing.router import Decision, Nlu, Router
 
 
 def route_one(router: Router, client: httpx.Client, rasa: RasaApi, text: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 Used by `./lotse run`, `./lotse route`, the benchmarks and the tests, so the
 tests exercise exactly the processes a user runs.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -10,17 +11,18 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 from urllib.parse import urlparse
 
 import httpx
 import yaml
 
-from tools import paths
-from tools.rasa_api import RasaApi, token_for
-from tools.reload import write_servers_file
+from core import config
+from core.config import Settings
+from core.model.rasa_api import RasaApi, token_for
+from core.model.reload import write_servers_file
 
 STARTUP_TIMEOUT_S = 240
 
@@ -43,30 +45,38 @@ class Servers:
     actions_pid: int | None = None
     # Rasa's SQLite tracker store: the Telegram gateway deletes a chat's conversation there (/delete).
     tracker_db: Path | None = None
-    # The file with Rasa's HTTP API token (tools/rasa_api.py): parse, trackers and model swaps need it.
+    # The file with Rasa's HTTP API token (core/model/rasa_api.py): parse, trackers and model swaps need it.
     token_file: Path | None = None
 
     @property
     def api(self) -> RasaApi:
         """Rasa's HTTP API with the token (the REST channel at `webhook` needs none)."""
-        return RasaApi.from_token_file(self.rasa_url, self.token_file) if self.token_file else RasaApi(self.rasa_url, "")
+        return (
+            RasaApi.from_token_file(self.rasa_url, self.token_file) if self.token_file else RasaApi(self.rasa_url, "")
+        )
 
     @property
     def webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
     def gateway_env(self) -> dict[str, str]:
-        """Environment that points the Telegram gateway (`python -m gateway`) at these servers."""
+        """Environment that points the Telegram gateway (`python -m bot.telegram`) at these servers."""
         return {"LOTSE_RASA_URL": self.rasa_url, "LOTSE_TRACKER_DB_URL": f"sqlite:///{self.tracker_db}"}
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path,
-                   ready: Callable[[httpx.Response], bool], params: dict[str, str] | None = None) -> None:
+def _wait_until_up(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    ready: Callable[[httpx.Response], bool],
+    params: dict[str, str] | None = None,
+) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with code {process.returncode}; see {log}:\n"
-                               + log.read_text(errors="replace")[-3000:])
+            raise RuntimeError(
+                f"{url} exited with code {process.returncode}; see {log}:\n" + log.read_text(errors="replace")[-3000:]
+            )
         with contextlib.suppress(httpx.HTTPError):
             if ready(httpx.get(url, params=params, timeout=2)):
                 return
@@ -75,17 +85,30 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path,
 
 
 # An empty message for the action server: answering it needs the router, so the answer comes once it is built.
-_WARM_UP = {"next_action": "action_reply", "sender_id": "lotse-warm-up", "version": "3.6.21", "domain": {},
-            "tracker": {"sender_id": "lotse-warm-up", "slots": {}, "events": [], "paused": False,
-                        "followup_action": None, "active_loop": {}, "latest_action_name": None,
-                        "latest_message": {"text": "", "intent": {}, "entities": []}}}
+_WARM_UP = {
+    "next_action": "action_reply",
+    "sender_id": "lotse-warm-up",
+    "version": "3.6.21",
+    "domain": {},
+    "tracker": {
+        "sender_id": "lotse-warm-up",
+        "slots": {},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": None,
+        "latest_message": {"text": "", "intent": {}, "entities": []},
+    },
+}
 
 
 def _wait_for_router(actions_url: str) -> None:
-    """Return once the action server has built its router (knowledge, ranker, triage: 20-30 s on two cores).
+    """Return once the action server has built its router (knowledge, ranker, triage: tens of seconds).
 
-    Its health endpoint answers at once, but the first user message would wait for the build and
-    could time out in the channel (the Telegram gateway gives up after LOTSE_RASA_TIMEOUT, 20 s).
+    Its health endpoint answers at once, but the first user message would wait for the build
+    (docs/decisions/005-serving-performance.md) and could time out in the channel (the Telegram gateway
+    gives up after LOTSE_RASA_TIMEOUT, 20 s).
     Nothing is stored: the action server answers without Rasa's tracker store.
     """
     httpx.post(f"{actions_url}/webhook", json=_WARM_UP, timeout=STARTUP_TIMEOUT_S).raise_for_status()
@@ -96,8 +119,9 @@ def spawn(command: list[str], log: Path, env: dict[str, str], umask: int = 0o077
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         # umask 077: the databases, logs and keys the servers create hold conversations; only their owner reads them.
-        return subprocess.Popen(command, cwd=paths.ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True, umask=umask)
+        return subprocess.Popen(
+            command, cwd=config.ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True, umask=umask
+        )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -112,20 +136,21 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _redis_address(env: dict[str, str]) -> tuple[str, int, int]:
-    redis = urlparse(env.get("LOTSE_REDIS_URL", "redis://127.0.0.1:6379/1"))
+    redis = urlparse(Settings.from_env(env).redis_url)
     return redis.hostname or "127.0.0.1", redis.port or 6379, int(redis.path.strip("/") or 1)
 
 
 def rasa_workers(env: dict[str, str]) -> int:
     """Rasa server processes: LOTSE_RASA_WORKERS, else 2 where Redis answers (and 2+ CPUs), else 1.
 
-    Rasa's per-message work is single-threaded (~17 ms CPU on this 2-core machine, mostly tracker
-    handling and the action call), so a second worker uses the second core while the first waits for
-    the action server (./lotse bench: 41 messages/s at 20 users). Several workers need a lock store
-    shared across processes: Redis.
+    Rasa's per-message work is single-threaded (mostly tracker handling and the action call), so a
+    second worker uses the second core while the first waits for the action server
+    (docs/decisions/005-serving-performance.md). Several workers need a lock store shared across
+    processes: Redis.
     """
-    if env.get("LOTSE_RASA_WORKERS"):
-        return max(1, int(env["LOTSE_RASA_WORKERS"]))
+    configured = Settings.from_env(env).rasa_workers
+    if configured:
+        return configured
     if (os.cpu_count() or 1) < 2:
         return 1
     host, port, _ = _redis_address(env)
@@ -137,14 +162,15 @@ def rasa_workers(env: dict[str, str]) -> int:
         return 1
 
 
-def _write_endpoints(state_dir: Path, actions_url: str | None, tracker_db: Path, workers: int,
-                     env: dict[str, str]) -> Path:
+def _write_endpoints(
+    state_dir: Path, actions_url: str | None, tracker_db: Path, workers: int, env: dict[str, str]
+) -> Path:
     """endpoints.yml with this run's action-server address and SQLite tracker file.
 
     With several Rasa workers, one conversation's messages must still be handled one at a time across
     processes: Rasa then needs a shared lock store, Redis (LOTSE_REDIS_URL, default 127.0.0.1:6379 db 1).
     """
-    endpoints = yaml.safe_load((paths.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints = yaml.safe_load((config.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"{actions_url or 'http://127.0.0.1:9'}/webhook"
     endpoints["tracker_store"]["db"] = str(tracker_db)
     if workers > 1:
@@ -156,8 +182,9 @@ def _write_endpoints(state_dir: Path, actions_url: str | None, tracker_db: Path,
 
 
 @contextlib.contextmanager
-def running(model: Path, state_dir: Path, with_actions: bool = True,
-            extra_env: dict[str, str] | None = None) -> Iterator[Servers]:
+def running(
+    model: Path, state_dir: Path, with_actions: bool = True, extra_env: dict[str, str] | None = None
+) -> Iterator[Servers]:
     """Run the servers until the block ends; logs and the SQLite tracker live in `state_dir`."""
     state_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **(extra_env or {})}
@@ -168,8 +195,13 @@ def running(model: Path, state_dir: Path, with_actions: bool = True,
             port = free_port()
             actions_url = f"http://127.0.0.1:{port}"
             log = state_dir / "actions.log"
-            processes.append(spawn([str(paths.ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions.reply",
-                                     "--port", str(port)], log, env))
+            processes.append(
+                spawn(
+                    [str(config.ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions.reply", "--port", str(port)],
+                    log,
+                    env,
+                )
+            )
             _wait_until_up(f"{actions_url}/health", processes[-1], log, lambda r: r.status_code == 200)
             _wait_for_router(actions_url)
         tracker_db = state_dir / "tracker.db"
@@ -180,16 +212,45 @@ def running(model: Path, state_dir: Path, with_actions: bool = True,
         rasa_url = f"http://127.0.0.1:{port}"
         log = state_dir / "rasa.log"
         token_file = token_for(state_dir)
-        processes.append(spawn([str(paths.BOT_PYTHON), "-m", "tools.rasa_with_token", str(token_file),
-                                 "run", "--enable-api", "--model", str(model),
-                                 "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-                                 "--port", str(port), "--interface", "127.0.0.1"], log, rasa_env))
-        servers = Servers(rasa_url, actions_url, rasa_pid=processes[-1].pid,
-                          actions_pid=processes[0].pid if with_actions else None, tracker_db=tracker_db,
-                          token_file=token_file)
-        _wait_until_up(f"{rasa_url}/status", processes[-1], log,
-                       lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
-                       {"token": servers.api.token})
+        processes.append(
+            spawn(
+                [
+                    str(config.BOT_PYTHON),
+                    "-m",
+                    "tools.rasa_with_token",
+                    str(token_file),
+                    "run",
+                    "--enable-api",
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    "credentials.yml",
+                    "--port",
+                    str(port),
+                    "--interface",
+                    "127.0.0.1",
+                ],
+                log,
+                rasa_env,
+            )
+        )
+        servers = Servers(
+            rasa_url,
+            actions_url,
+            rasa_pid=processes[-1].pid,
+            actions_pid=processes[0].pid if with_actions else None,
+            tracker_db=tracker_db,
+            token_file=token_file,
+        )
+        _wait_until_up(
+            f"{rasa_url}/status",
+            processes[-1],
+            log,
+            lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
+            {"token": servers.api.token},
+        )
         write_servers_file(state_dir, rasa_url, actions_url, token_file)
         yield servers
     finally:

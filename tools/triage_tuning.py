@@ -6,27 +6,28 @@ text gets the margins of a model that never saw it. The thresholds are read off
 those out-of-fold margins; the frozen evaluation sets (tests/data/triage_eval*/)
 are never touched here, only by `./lotse eval`.
 """
+
 from __future__ import annotations
 
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from actions import settings
-from actions.emergency import is_emergency
-from actions.knowledge_loader import load_knowledge
-from actions.language_detection import LATIN_WRITTEN, writing_system
-from actions.ranking import Ranker
-from actions.semantic import NO_MODEL, load_encoder
-from actions.text_classifier import CharNgramClassifier
-from actions.triage import LABELS, LabelledText, TriageClassifier, training_texts
-from actions.triage_corpus import Label, training_corpus
+from core import config
+from core.knowledge.loader import load_knowledge
+from core.routing.emergency import is_emergency
+from core.routing.language import LATIN_WRITTEN, writing_system
+from core.routing.ranking import Ranker
+from core.routing.semantic import NO_MODEL, load_encoder
+from core.routing.text_classifier import CharNgramClassifier
+from core.routing.triage import LABELS, LabelledText, TriageClassifier, training_texts
+from core.routing.triage_corpus import Label, training_corpus
 
 FOLDS = 5
 # Emergencies: the lowest threshold (most recall) whose cross-validated false alarms on ordinary questions,
@@ -44,8 +45,9 @@ def out_of_fold_margins(items: Sequence[LabelledText], vectors: np.ndarray | Non
     texts = [item.text for item in items]
     margins = np.zeros((len(items), len(LABELS)))
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(texts, labels):
-        model = TriageClassifier([texts[i] for i in train], [items[i].label for i in train],
-                                 None if vectors is None else vectors[train])
+        model = TriageClassifier(
+            [texts[i] for i in train], [items[i].label for i in train], None if vectors is None else vectors[train]
+        )
         margins[test] = model.margins([texts[i] for i in test], None if vectors is None else vectors[test])
     return margins
 
@@ -78,8 +80,9 @@ def choose_lowest(column: np.ndarray, positive: np.ndarray, negative: np.ndarray
     """The lowest threshold whose rate on `negative` stays within `budget` (recall first, within the budget)."""
     for threshold in np.arange(-1.0, 1.5, 0.05):
         if _rate(column[negative] >= threshold) <= budget:
-            return Choice(round(float(threshold), 2), _rate(column[positive] >= threshold),
-                          _rate(column[negative] >= threshold))
+            return Choice(
+                round(float(threshold), 2), _rate(column[positive] >= threshold), _rate(column[negative] >= threshold)
+            )
     return Choice(1.5, _rate(column[positive] >= 1.5), _rate(column[negative] >= 1.5))
 
 
@@ -89,7 +92,7 @@ def _by(values: dict[str, list[bool]]) -> dict[str, float]:
 
 def tune(model_name: str, out: TextIO) -> dict[str, Any]:
     """Cross-validate one feature set (lexical, or lexical + `model_name`'s embeddings) and print the choices."""
-    knowledge = load_knowledge(settings.KNOWLEDGE_DIR).knowledge
+    knowledge = load_knowledge(config.settings().knowledge_dir).knowledge
     corpus = training_corpus()
     items = training_texts(knowledge, corpus)
     encoder = load_encoder(model_name) if model_name != NO_MODEL else None
@@ -107,13 +110,18 @@ def tune(model_name: str, out: TextIO) -> dict[str, Any]:
     emergency = choose_emergency(margins, labels, patterns, ordinary)
     column = margins[:, LABELS.index(Label.EMERGENCY)]
     positive = labels == str(Label.EMERGENCY)
-    curve = {f"{t:.2f}": {"recall": _rate(((column >= t) | patterns)[positive]),
-                          "false_alarms": _rate(((column >= t) | patterns)[ordinary]),
-                          "hard_negative_alarms": _rate(((column >= t) | patterns)[hard])}
-             for t in np.arange(-1.0, 0.55, 0.1)}
+    curve = {
+        f"{t:.2f}": {
+            "recall": _rate(((column >= t) | patterns)[positive]),
+            "false_alarms": _rate(((column >= t) | patterns)[ordinary]),
+            "hard_negative_alarms": _rate(((column >= t) | patterns)[hard]),
+        }
+        for t in np.arange(-1.0, 0.55, 0.1)
+    }
     person_column = margins[:, LABELS.index(Label.PERSON)]
-    person = choose_lowest(person_column, labels == str(Label.PERSON), labels != str(Label.PERSON),
-                           PERSON_FALSE_POSITIVES)
+    person = choose_lowest(
+        person_column, labels == str(Label.PERSON), labels != str(Label.PERSON), PERSON_FALSE_POSITIVES
+    )
     off_column = margins[:, LABELS.index(Label.OFF_TOPIC)]
     off_topic = choose_lowest(off_column, labels == str(Label.OFF_TOPIC), real_questions, OFF_TOPIC_REAL_QUESTIONS)
     fired = (margins[:, LABELS.index(Label.EMERGENCY)] >= emergency.threshold) | patterns
@@ -126,15 +134,23 @@ def tune(model_name: str, out: TextIO) -> dict[str, Any]:
         by_situation[situations[i]].append(bool(fired[i]))
     hard_by_kind: dict[str, list[bool]] = defaultdict(list)
     kind_of = {e.text: e.kind for e in corpus if e.set == "hard_negative"}
-    for i in np.flatnonzero(hard):
-        hard_by_kind[str(kind_of.get(items[i].text))].append(bool(fired[i]))
+    for row in np.flatnonzero(hard):
+        hard_by_kind[str(kind_of.get(items[row].text))].append(bool(fired[row]))
 
     result = {
-        "model": model_name, "texts": len(items),
-        "emergency": {**emergency.__dict__, "patterns_only_recall": _rate(patterns[labels == str(Label.EMERGENCY)]),
-                      "hard_negative_alarms": _rate(fired[hard]), "recall_by_language": _by(by_language),
-                      "recall_by_situation": _by(by_situation), "hard_negative_alarms_by_kind": _by(hard_by_kind)},
-        "emergency_curve": curve, "person": person.__dict__, "off_topic": off_topic.__dict__,
+        "model": model_name,
+        "texts": len(items),
+        "emergency": {
+            **emergency.__dict__,
+            "patterns_only_recall": _rate(patterns[labels == str(Label.EMERGENCY)]),
+            "hard_negative_alarms": _rate(fired[hard]),
+            "recall_by_language": _by(by_language),
+            "recall_by_situation": _by(by_situation),
+            "hard_negative_alarms_by_kind": _by(hard_by_kind),
+        },
+        "emergency_curve": curve,
+        "person": person.__dict__,
+        "off_topic": off_topic.__dict__,
         "emergency_kind": _kind_accuracy(corpus),
         "person_topic": _person_topic(knowledge, encoder, corpus),
         "latin_script": _latin_script(corpus, knowledge),
@@ -148,14 +164,19 @@ def _kind_accuracy(corpus: Sequence[Any]) -> dict[str, float]:
     rows = [e for e in corpus if e.emergency_kind]
     kind_hits, who_hits = [], []
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(
-            rows, [str(e.emergency_kind) for e in rows]):
+        rows, [str(e.emergency_kind) for e in rows]
+    ):
         kinds = CharNgramClassifier([rows[i].text for i in train], [str(rows[i].emergency_kind) for i in train])
         who = CharNgramClassifier([rows[i].text for i in train], [str(rows[i].about_other) for i in train])
         tests = [rows[i] for i in test]
-        kind_hits += [kinds.labels[int(np.argmax(s))] == str(e.emergency_kind)
-                      for s, e in zip(kinds.scores([e.text for e in tests]), tests)]
-        who_hits += [who.labels[int(np.argmax(s))] == str(e.about_other)
-                     for s, e in zip(who.scores([e.text for e in tests]), tests)]
+        kind_hits += [
+            kinds.labels[int(np.argmax(s))] == str(e.emergency_kind)
+            for s, e in zip(kinds.scores([e.text for e in tests]), tests)
+        ]
+        who_hits += [
+            who.labels[int(np.argmax(s))] == str(e.about_other)
+            for s, e in zip(who.scores([e.text for e in tests]), tests)
+        ]
     return {"kind_accuracy": _rate(np.array(kind_hits)), "about_other_accuracy": _rate(np.array(who_hits))}
 
 
@@ -174,8 +195,12 @@ def _person_topic(knowledge: Any, encoder: Any, corpus: Sequence[Any]) -> dict[s
 
 
 def _latin_script(corpus: Sequence[Any], knowledge: Any) -> dict[str, Any]:
-    """Cross-validated recall for Arabic/Persian in Latin letters; false positives on Latin-script knowledge questions."""
-    rows = [(e.text, e.language if e.language in LATIN_WRITTEN else "latin") for e in corpus if writing_system(e.text) == "latin"]
+    """Cross-validated recall for Arabic/Persian in Latin letters; false alarms on Latin-script knowledge questions."""
+    rows = [
+        (e.text, e.language if e.language in LATIN_WRITTEN else "latin")
+        for e in corpus
+        if writing_system(e.text) == "latin"
+    ]
     hits: dict[str, list[bool]] = defaultdict(list)
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(rows, [label for _, label in rows]):
         model = CharNgramClassifier([rows[i][0] for i in train], [rows[i][1] for i in train])
@@ -188,9 +213,9 @@ def _latin_script(corpus: Sequence[Any], knowledge: Any) -> dict[str, Any]:
 
 
 def main(argv: list[str], out: TextIO = sys.stdout) -> int:
-    models = argv or [NO_MODEL, settings.DEFAULT_EMBEDDING_MODEL]
+    models = argv or [NO_MODEL, config.DEFAULT_EMBEDDING_MODEL]
     results = [tune(name, out) for name in models]
-    path = settings.DATA_DIR / "triage_tuning.json"
+    path = config.settings().data_dir / "triage_tuning.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"written: {path}", file=out)

@@ -1,0 +1,422 @@
+"""What the gateway does with each Telegram update.
+
+Order per update: drop redeliveries (Telegram retries), ignore anything that is
+not a private chat, apply the per-chat rate limit, then handle the command,
+text, button or non-text message, one at a time per chat. Every failure ends in
+a message the user can act on, in their language; nothing of the message text
+is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import BotCommand, CallbackQuery, LinkPreviewOptions, Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.telegram.handover import HandoverDesk
+from bot.telegram.pseudonyms import Pseudonyms
+from bot.telegram.rasa_client import RasaClient, RasaUnavailable
+from bot.telegram.rate_limit import RateLimiter
+from bot.telegram.rendering import Button, keyboard, render
+from core.i18n.messages import Messages
+from core.languages import LANGUAGES, language_from_code
+from core.payloads import (
+    CASE_PATTERN,
+    CONSENT_PATTERN,
+    DELETE_NO,
+    DELETE_PATTERN,
+    DELETE_YES,
+    FEEDBACK_PATTERN,
+    RASA_COMMANDS,
+    TOPICS_PAYLOAD,
+    Feedback,
+    rate_payload,
+)
+from core.store.gateway_records import GatewayStore, erase_conversation
+from core.text_normalisation import clean
+
+logger = logging.getLogger(__name__)
+
+# The commands in Telegram's menu. RASA_COMMANDS (core/payloads.py) go to Rasa as typed; /delete and /bot are
+# the gateway's own. Only these and button presses reach Rasa starting with "/".
+MENU_COMMANDS = ("start", "language", "help", "person", "delete")
+LANGUAGE = "language"  # chat_data: the language of the chat's last answer
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # cheap phones, metered data
+
+
+def as_typed(text: str) -> str:
+    """A typed message as Rasa gets it: never a button payload or a Rasa intent ("/handover{...}").
+
+    Rasa strips white space, and the action server also format characters (core/text_normalisation.py),
+    before they look for a leading "/": "\u3000/handover{...}" would act as a button, "/привет, мой номер …"
+    would be an intent to Rasa (which warns with the whole text) and skip the action server's emergency
+    check. So a message whose words start with "/" goes without the slashes and what hides them.
+    """
+    start = 0
+    while start < len(text) and (text[start] == "/" or not clean(text[start])):
+        start += 1
+    return text[start:] if "/" in text[:start] else text
+
+
+def _chat_data(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+    """python-telegram-bot's per-chat memory (in this process only): the chat's language, a pending consent."""
+    assert context.chat_data is not None, "only handlers of private chats use it"
+    return context.chat_data
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button pressed in a private chat."""
+
+    query: CallbackQuery
+    chat_id: int
+    data: str
+    language: str
+
+
+class Gateway:
+    """Handlers for one bot; holds no message text, only pseudonymous per-chat state."""
+
+    def __init__(
+        self,
+        rasa: RasaClient,
+        store: GatewayStore,
+        tracker: Engine,
+        pseudonyms: Pseudonyms,
+        texts: Messages,
+        rate_limit_per_minute: int,
+        desk: HandoverDesk,
+    ) -> None:
+        self.rasa = rasa
+        self.store = store
+        self.desk = desk
+        self.tracker = tracker
+        self.pseudonyms = pseudonyms
+        self.texts = texts
+        self.limiter = RateLimiter(rate_limit_per_minute)
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def register(self, application: Application) -> None:
+        application.add_handler(TypeHandler(Update, self.drop_redeliveries), group=-2)
+        application.add_handler(TypeHandler(Update, self.limit_rate), group=-1)
+        application.add_handler(
+            CommandHandler(list(RASA_COMMANDS), self.on_command, PRIVATE & NEW_MESSAGE, has_args=False)
+        )
+        application.add_handler(CommandHandler("delete", self.on_delete, PRIVATE & NEW_MESSAGE))
+        application.add_handler(CommandHandler("bot", self.on_back_to_bot, PRIVATE & NEW_MESSAGE))
+        application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND, self.on_unknown_command))
+        application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.TEXT, self.on_non_text))
+        groups = filters.Chat(chat_id=list(self.desk.groups.values()))
+        application.add_handler(
+            MessageHandler(groups & NEW_MESSAGE & filters.REPLY & filters.TEXT, self.on_group_reply)
+        )
+        application.add_handler(CallbackQueryHandler(self.on_group_button, pattern=CASE_PATTERN))
+        application.add_handler(CallbackQueryHandler(self.on_feedback, pattern=FEEDBACK_PATTERN))
+        application.add_handler(CallbackQueryHandler(self.on_consent, pattern=CONSENT_PATTERN))
+        application.add_handler(CallbackQueryHandler(self.on_delete_button, pattern=DELETE_PATTERN))
+        application.add_handler(CallbackQueryHandler(self.on_button))  # Rasa payloads
+        application.add_error_handler(self.on_error)
+
+    # -- guards ---------------------------------------------------------------------------------
+
+    async def drop_redeliveries(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self.store.first_delivery(update.update_id):
+            logger.info("duplicate update %s dropped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def limit_rate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE or not (update.message or update.callback_query):
+            return
+        verdict = self.limiter.check(chat.id)
+        if verdict.allowed:
+            return
+        logger.info("rate limit chat=%s", self.pseudonyms.for_log(chat.id))
+        if update.callback_query:
+            await update.callback_query.answer()
+        if verdict.notify:
+            await self._say(
+                context, chat.id, self.texts.text("rate_limited", self._language(context, update.effective_user))
+            )
+        raise ApplicationHandlerStop
+
+    # -- messages -------------------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        command = (update.message.text or "").split()[0].lstrip("/").split("@")[0].lower()  # type: ignore[union-attr]
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        async with self._in_order(chat_id):
+            await self._converse(context, chat_id, update.effective_user, f"/{command}")
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command the bot does not have, or one followed by words: the words are read as a message
+        ("/help my husband hits me" must reach the emergency check); a bare unknown command gets the help."""
+        if len((update.message.text or "").split(maxsplit=1)) > 1:  # type: ignore[union-attr]
+            await self.on_text(update, context)
+            return
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        async with self._in_order(chat_id):
+            await self._converse(context, chat_id, update.effective_user, "/help")
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id, text = update.effective_chat.id, update.message.text or ""  # type: ignore[union-attr]
+        async with self._in_order(chat_id):
+            if await self.desk.relay_from_person(context.bot, chat_id, text):  # a counsellor is talking to them
+                logger.info("message chat=%s relayed to counsellor", self.pseudonyms.for_log(chat_id))
+                return
+            await self._converse(context, chat_id, update.effective_user, as_typed(text))
+
+    async def on_back_to_bot(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        async with self._in_order(chat_id):
+            case = await self.desk.back_to_bot(context.bot, chat_id)
+            if case is None:
+                await self._converse(context, chat_id, update.effective_user, "/help")
+                return
+            language = self._language(context, update.effective_user)
+            await self._say(
+                context, chat_id, self.texts.text("handover_left", language, service=case.summary["service_name"])
+            )
+
+    async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query:
+            await self.desk.on_group_button(context.bot, update.callback_query)
+
+    async def on_group_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.message:
+            await self.desk.on_group_reply(context.bot, update.message)
+
+    async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        language = self._language(context, update.effective_user)
+        logger.info("non-text message chat=%s", self.pseudonyms.for_log(chat_id))
+        rows = [
+            [Button(self.texts.text("button_person", language), callback="/talk_to_person")],
+            [Button(self.texts.text("button_topics", language), callback=TOPICS_PAYLOAD)],
+        ]
+        await self._say(context, chat_id, self.texts.text("non_text", language), rows)
+
+    async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        language = self._language(context, update.effective_user)
+        rows = [
+            [
+                Button(self.texts.text("button_delete_yes", language), callback=DELETE_YES),
+                Button(self.texts.text("button_delete_no", language), callback=DELETE_NO),
+            ]
+        ]
+        await self._say(context, chat_id, self.texts.text("delete_confirm", language), rows)
+
+    async def on_feedback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """👍 or 👎: stored before anything is awaited, so in the order of the chat's updates; a 👎 also sends the
+        question behind the answer to the volunteers' inbox."""
+        press = await self._press(update, context)
+        if press is None:
+            return
+        rating = Feedback.parse(press.data)
+        self.store.record_feedback(self.pseudonyms.sender(press.chat_id), rating.entry, press.language, rating.helpful)
+        async with self._in_turn(press, self.texts.text("feedback_thanks", press.language)):
+            if not rating.helpful:
+                await self._forward_rating(press.chat_id, rating.entry)
+
+    async def on_consent(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        press = await self._press(update, context)
+        if press is None:
+            return
+        async with self._in_turn(press):
+            text, rows = await self.desk.on_consent(
+                context.bot, press.chat_id, _chat_data(context), press.data, press.language
+            )
+            if text:
+                await self._say(context, press.chat_id, text, rows)
+
+    async def on_delete_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        press = await self._press(update, context)
+        if press is None:
+            return
+        async with self._in_turn(press):
+            await self._delete(
+                context, press.query, press.chat_id, confirmed=press.data == DELETE_YES, language=press.language
+            )
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button of Rasa's replies: its payload goes to Rasa, marked as a press."""
+        press = await self._press(update, context)
+        if press is None:
+            return
+        async with self._in_turn(press):
+            await self._converse(context, press.chat_id, update.effective_user, press.data, button=True)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The exception type only: its text could quote a message.
+        logger.error("update failed: %s", type(context.error).__name__)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Press | None:
+        """The press of a button in a private chat; None (the press answered) for anything else.
+
+        Awaits nothing for a private chat, so the press keeps its place in the chat's order."""
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None or chat.type != ChatType.PRIVATE:
+            if query:
+                await query.answer()
+            return None
+        return Press(query, chat.id, query.data or "", self._language(context, update.effective_user))
+
+    @contextlib.asynccontextmanager
+    async def _in_turn(self, press: Press, notice: str | None = None) -> AsyncIterator[None]:
+        """The press's turn in its chat. The press is answered at once, without waiting for the turn: that stops
+        the button's spinner, and Telegram refuses answers to old presses. The press takes its place in the
+        chat's order before anything is awaited, so a 👎 pressed before "delete" is forwarded before the
+        deletion, not after it."""
+        answered = asyncio.ensure_future(press.query.answer(notice))
+        async with self._in_order(press.chat_id):
+            await answered
+            yield
+
+    def _in_order(self, chat_id: int) -> asyncio.Lock:
+        """The chat's lock: its messages, button presses and deletion are handled one at a time, in order.
+
+        Rasa writes back the whole conversation it loaded once a reply is done, so a /delete that ran
+        while a reply was computed would be undone.
+        """
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        return lock
+
+    async def _converse(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, user: User | None, text: str, button: bool = False
+    ) -> None:
+        """Send one message to Rasa and its replies to the chat; the caller holds the chat's lock.
+
+        `button`: a press of one of the bot's buttons, whose payload the action server may act on; typed
+        text is never marked so.
+        """
+        logger.info("message chat=%s chars=%d", self.pseudonyms.for_log(chat_id), len(text))
+        metadata = {
+            "language_code": user.language_code if user else None,
+            "warm_services": self.desk.warm_services,
+            "button": button,
+        }
+        request = asyncio.ensure_future(self.rasa.send(self.pseudonyms.sender(chat_id), text, metadata))
+        try:
+            replies = await asyncio.wait_for(asyncio.shield(request), self.rasa.patience_s)
+        except (TimeoutError, RasaUnavailable) as error:
+            logger.warning(
+                "rasa unavailable (%s) chat=%s",
+                type(error).__name__ if isinstance(error, asyncio.TimeoutError) else error,
+                self.pseudonyms.for_log(chat_id),
+            )
+            await self._say(context, chat_id, self.texts.text("try_again", self._language(context, user)))
+            # A slow reply is still awaited (its text is dropped): the chat's turn lasts until Rasa has stored the
+            # conversation, or a /delete in between would be undone when Rasa writes it back.
+            with contextlib.suppress(RasaUnavailable):
+                await request
+            return
+        for message in render(replies, self.texts.text):
+            if message.language:
+                _chat_data(context)[LANGUAGE] = message.language
+            if message.consent:
+                message.rows += self.desk.offer(_chat_data(context), message.consent)
+            await self._say(context, chat_id, message.text, message.rows)
+
+    async def _forward_rating(self, chat_id: int, entry: str) -> None:
+        """A 👎: the question behind the answer goes to the volunteers' inbox (the action server has it)."""
+        try:
+            await self.rasa.send(
+                self.pseudonyms.sender(chat_id), rate_payload(entry), {"button": True}, expect_reply=False
+            )
+        except RasaUnavailable as error:
+            logger.warning("rating not forwarded (%s)", error)
+
+    async def _delete(
+        self, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, chat_id: int, confirmed: bool, language: str
+    ) -> None:
+        if query.message is not None:
+            # The question cannot be answered twice; the message may be too old to edit, deleting matters more.
+            with contextlib.suppress(TelegramError):
+                await query.edit_message_reply_markup(None)
+        if not confirmed:
+            await self._say(context, chat_id, self.texts.text("delete_cancelled", language))
+            return
+        complete = await self._erase(context, chat_id)
+        await self._say(context, chat_id, self.texts.text("delete_done" if complete else "delete_failed", language))
+
+    async def _erase(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
+        """Delete everything kept about a chat, each store on its own so one failure does not stop the others;
+        True only if all of it is gone."""
+        sender, log_id = self.pseudonyms.sender(chat_id), self.pseudonyms.for_log(chat_id)
+        bot = context.bot
+        _chat_data(context).clear()  # the chat's language and a consent screen not yet answered
+        self.limiter.forget(chat_id)
+        complete = _erased("tracker_events", lambda: erase_conversation(self.tracker, sender), log_id)
+        complete &= _erased("feedback", lambda: self.store.delete_chat(sender), log_id)
+        try:
+            complete &= await self.desk.withdraw_all(bot, sender)
+        except SQLAlchemyError as error:
+            logger.error("delete chat=%s: handover cases failed (%s)", log_id, type(error).__name__)
+            complete = False
+        logger.info("delete chat=%s complete=%s", log_id, complete)
+        return complete
+
+    async def _say(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, rows: list[list[Button]] | None = None
+    ) -> None:
+        await context.bot.send_message(
+            chat_id, text, reply_markup=keyboard(rows or []), link_preview_options=NO_PREVIEW
+        )
+
+    def _language(self, context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:
+        """The chat's last answer language, else the app's language setting, else English."""
+        remembered = context.chat_data.get(LANGUAGE) if context.chat_data is not None else None
+        return remembered or language_from_code(user.language_code if user else None) or "en"
+
+    async def set_commands(self, application: Application) -> None:
+        """The command menu in each language (Telegram shows the one matching the app's language).
+
+        /bot is not in the menu: it only matters while a counsellor is talking to the person, who is told then.
+        """
+        for language in (None, *LANGUAGES):
+            commands = [
+                BotCommand(name, self.texts.text(f"command_{name}", language or "en")) for name in MENU_COMMANDS
+            ]
+            try:
+                await application.bot.set_my_commands(commands, language_code=language)
+            except TelegramError as error:
+                logger.warning("could not set the command menu (%s): %s", language, type(error).__name__)
+
+
+def _erased(what: str, step: Callable[[], int], log_id: str) -> bool:
+    """Run one deletion step; False (and logged) if its store failed."""
+    try:
+        count = step()
+    except SQLAlchemyError as error:
+        logger.error("delete chat=%s: %s failed (%s)", log_id, what, type(error).__name__)
+        return False
+    logger.info("deleted chat=%s %s=%d", log_id, what, count)
+    return True

@@ -1,0 +1,1 @@
+"""The bot's and the editor's own texts in every language, with one fallback rule."""
