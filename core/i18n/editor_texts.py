@@ -23,7 +23,7 @@ def _texts() -> Messages:
     return Messages(config.settings().locales_dir / "editor")
 
 
-def text(key: str, ui: str, **values: object) -> str:
+def text(key: str, ui: str, /, **values: object) -> str:
     """The text `key` in interface language `ui`, with {placeholders} filled."""
     return _texts().text(key, ui, **values)
 

@@ -26,7 +26,7 @@ class Messages:
             path = locales_dir / f"{lang}.yml"
             self._texts[lang] = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
 
-    def text(self, key: str, language: str, **values: object) -> str:
+    def text(self, key: str, language: str, /, **values: object) -> str:
         """The text `key` in `language` (or the fallback), with {placeholders} filled."""
         for lang in with_fallbacks(language):
             template = self._texts.get(lang, {}).get(key)

@@ -232,3 +232,10 @@ def test_the_editor_has_every_text_in_each_of_its_languages() -> None:
     """locales/editor/de.yml and en.yml: a key in one and not the other would show a volunteer the other language."""
     german, english = (editor_texts.keys(ui) for ui in editor_texts.UI_LANGUAGES)
     assert german == english and len(german) > 50
+
+
+def test_a_placeholder_may_be_called_language() -> None:
+    """The editor says which content language a question went to ({language}): the placeholder must not clash
+    with the loader's own parameter."""
+    added = editor_texts.text("inbox_added", "de", title="Einbürgerung", language="Deutsch")
+    assert "Einbürgerung" in added and "Deutsch" in added
