@@ -65,12 +65,12 @@ def take_turn(
     """The replies, the slots afterwards and the inbox items for one message routed as `decision`."""
     flow = HandoverFlow(knowledge, messages)
     handover = handover_state(flow, slots, decision, nlu, text)
-    in_dialogue = handover is not None
-    if handover is not None:
-        replies, handover = flow.step(handover, decision.language, warm_services)
-    else:
+    if handover is None:
         replies = ReplyBuilder(knowledge, messages).build(decision)
-    unanswered, open_clarify = keep_unanswered(slots, decision, nlu, text, in_dialogue)
+        unanswered, open_clarify = keep_unanswered(slots, decision, nlu, text)
+    else:  # the handover dialogue took the message
+        replies, handover = flow.step(handover, decision.language, warm_services)
+        unanswered, open_clarify = keep_unanswered(slots, decision, nlu, text, in_dialogue=True)
     after = {name: slots.get(name) for name in SLOTS}
     after.update(language=decision.language, handover=handover, open_clarify=open_clarify)
     if decision.kind in (Kind.ANSWER, Kind.EMERGENCY) and decision.entry_id and not decision.offered:

@@ -28,11 +28,6 @@ def text(key: str, ui: str, /, **values: object) -> str:
     return _texts().text(key, ui, **values)
 
 
-def template(key: str, ui: str) -> str:
-    """The text `key` in `ui` with its {placeholders} unfilled (for tests that fill them themselves)."""
-    return _texts().text(key, ui)
-
-
 def keys(ui: str) -> set[str]:
     """Every text key of the interface language `ui`."""
     return _texts().keys(ui)

@@ -23,8 +23,6 @@ from core.routing.triage_corpus import EmergencyKind
 from core.taxonomy import CATEGORIES, OUT_OF_SCOPE
 from core.text_normalisation import clean, has_words
 
-# Small-talk intents of Rasa's NLU, each answered as the decision kind of the same name.
-CHAT_INTENTS = frozenset(kind.value for kind in CHAT_KINDS)
 DEFAULT_LANGUAGE = "en"
 # Rasa's confidence in a small-talk intent from which the learned emergency layer needs a clear margin.
 SURE_SMALL_TALK = 0.9
@@ -158,7 +156,7 @@ class Router:
         # its answer in one tap). Where Rasa is sure of small talk ("ja", "danke") only the patterns or a clear
         # margin count: short messages sit near the learned model's boundary, and a "yes" answered with 112
         # helps nobody.
-        small_talk = nlu.intent in CHAT_INTENTS and nlu.confidence >= SURE_SMALL_TALK
+        small_talk = nlu.intent in CHAT_KINDS and nlu.confidence >= SURE_SMALL_TALK
         learned = triage is not None and (triage.emergency and not small_talk or triage.sure_emergency)
         if triage and (learned or is_emergency(text)):
             entry_id = top.entry_id if top and top_score >= t.clarify else None
@@ -205,7 +203,7 @@ class Router:
 
         if nlu.intent in COMMAND_KINDS and command:
             return decision(Kind(nlu.intent), confidence=1.0)
-        if nlu.intent in CHAT_INTENTS and confident_intent:
+        if nlu.intent in CHAT_KINDS and confident_intent:
             return decision(Kind(nlu.intent), confidence=nlu.confidence)
         if triage and triage.off_topic and not sure:
             return decision(Kind.OUT_OF_SCOPE, category=OUT_OF_SCOPE, confidence=1.0)

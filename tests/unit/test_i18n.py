@@ -192,7 +192,7 @@ def test_each_problem_is_explained_in_the_editors_words_at_its_field(tmp_path: P
     problem = _problem(tmp_path, code, text)
     finding = explain(problem, text, ui)
     values = dict(problem.values)
-    assert finding.message == editor_texts.template(f"problem_{code}", ui).format(min=loader.MIN_QUESTIONS, **values)
+    assert finding.message == editor_texts.text(f"problem_{code}", ui).format(min=loader.MIN_QUESTIONS, **values)
     assert "{" not in finding.message and problem.message not in finding.message
     assert all(word in finding.message for word in words), finding.message
     assert finding.level == problem.level == level
@@ -206,7 +206,7 @@ def test_each_problem_is_explained_in_the_editors_words_at_its_field(tmp_path: P
 def test_german_and_english_explanations_differ() -> None:
     for code in BROKEN:
         key = f"problem_{code}"
-        assert editor_texts.template(key, "de") != editor_texts.template(key, "en"), code
+        assert editor_texts.text(key, "de") != editor_texts.text(key, "en"), code
 
 
 def test_a_problem_without_a_code_is_shown_as_the_loader_wrote_it(tmp_path: Path) -> None:
