@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
+import time
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.conversation import SLOTS, take_turn
 from core.i18n.messages import messages
 from core.languages import language_from_code
-from core.routing.decision import Nlu
+from core.metrics import ACTION_ERRORS, ACTION_SECONDS, EMERGENCIES, MESSAGES
+from core.routing.decision import Kind, Nlu
 from core.runtime import router, warm_up_in_background
 from core.store.inbox import open_inbox
 from core.text_normalisation import clean
@@ -36,6 +37,16 @@ class ActionReply(Action):
         return "action_reply"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        start = time.monotonic()
+        try:
+            return await self._reply(dispatcher, tracker)
+        except Exception:
+            ACTION_ERRORS.inc()
+            raise
+        finally:
+            ACTION_SECONDS.observe(time.monotonic() - start)
+
+    async def _reply(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         warm_up_in_background()  # no-op once started; starts the live reload where the import did not
         message = tracker.latest_message or {}
         # The app's language setting (sent by the Telegram gateway) is the first guess; the text decides
@@ -55,6 +66,9 @@ class ActionReply(Action):
             decision.entry_id,
             decision.confidence,
         )
+        MESSAGES.labels(decision.language, decision.kind).inc()
+        if decision.kind == Kind.EMERGENCY:
+            EMERGENCIES.labels(decision.language).inc()
         slots = {name: tracker.get_slot(name) for name in SLOTS}
         turn = take_turn(
             router().knowledge, messages(), decision, nlu, text, slots, tuple(metadata.get("warm_services") or ())
@@ -67,11 +81,3 @@ class ActionReply(Action):
         except SQLAlchemyError as error:  # the answer matters more than the inbox
             logger.warning("inbox not written: %s", type(error).__name__)
         return [SlotSet(name, value) for name, value in turn.changed(slots).items()]
-
-
-# Build the router while the server starts, not on the first message, and only in Sanic's worker process:
-# the main process only registers the action (building there would double the memory, and loading an
-# embedding model there fixes multiprocessing's start method to fork before Sanic can spawn its worker).
-# The worker imports this module while unpickling the action, after multiprocessing has named the process.
-if multiprocessing.current_process().name != "MainProcess":
-    warm_up_in_background()

@@ -27,6 +27,7 @@ RASA = BOT_VENV / "bin" / "rasa"
 BOT_PYTHON = BOT_VENV / "bin" / "python"
 ACTIONS_PYTHON = ACTIONS_VENV / "bin" / "python"
 GENERATED_NLU = ROOT / "data" / "nlu" / "knowledge_questions.yml"
+RASA_TOKEN_FILE = "rasa_api.token"  # Rasa's HTTP API token, in the data folder unless LOTSE_RASA_TOKEN_FILE names one
 
 # The sentence-embedding model for routing: a packaged model ("multilingual-e5-small", all eight
 # languages, the default; "all-MiniLM-L6-v2", English only), a name in the local cache
@@ -87,9 +88,18 @@ class Settings:
     # Rasa's tracker store, which /delete and the retention job clear. None: var/tracker.db.
     tracker: str | None = None
     rasa_url: str = "http://127.0.0.1:5005"
+    # Every Rasa server the editor loads a retrained model into; a host name stands for all its addresses
+    # (a Kubernetes headless Service, a compose service with replicas). Empty: rasa_url alone.
+    rasa_urls: tuple[str, ...] = ()
+    rasa_model: Path | None = None  # `serve rasa`: None = the newest model in the model cache
+    listen: str = "127.0.0.1"  # `serve`: the address the servers bind (0.0.0.0 in containers)
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    actions_url: str = "http://127.0.0.1:5055"  # where Rasa finds the action server
     rasa_token_file: Path | None = None  # with rasa_url: the editor retrains and hot-swaps Rasa after a save
     rasa_workers: int | None = None  # None: 2 where Redis answers, else 1 (tools/servers.py)
     redis_url: str = "redis://127.0.0.1:6379/1"
+    redis_configured: bool = False  # LOTSE_REDIS_URL set: `serve rasa` uses Redis as its lock store
     reload_poll_seconds: float = 5.0  # how often the action server looks for changed knowledge files
     retention: Retention = field(default_factory=Retention)
     editor: EditorSettings = field(default_factory=EditorSettings)
@@ -101,6 +111,14 @@ class Settings:
     @property
     def tracker_url(self) -> str:
         return self.tracker or f"sqlite:///{self.data_dir / 'tracker.db'}"
+
+    @property
+    def rasa_token_path(self) -> Path:
+        return self.rasa_token_file or self.data_dir / RASA_TOKEN_FILE
+
+    @property
+    def rasa_servers(self) -> tuple[str, ...]:
+        return self.rasa_urls or (self.rasa_url,)
 
     @property
     def embedding_cache(self) -> Path:
@@ -129,6 +147,7 @@ class Settings:
         token_file = env.get("LOTSE_RASA_TOKEN_FILE")
         workers = env.get("LOTSE_RASA_WORKERS")
         tokens_file = env.get("LOTSE_EDITOR_TOKENS_FILE")
+        rasa_model = env.get("LOTSE_RASA_MODEL")
         return cls(
             knowledge_dir=path("LOTSE_KNOWLEDGE_DIR", defaults.knowledge_dir),
             locales_dir=path("LOTSE_LOCALES_DIR", defaults.locales_dir),
@@ -138,9 +157,16 @@ class Settings:
             database=env.get("LOTSE_DATABASE_URL") or None,
             tracker=env.get("LOTSE_TRACKER_DB_URL") or None,
             rasa_url=env.get("LOTSE_RASA_URL") or defaults.rasa_url,
+            rasa_urls=tuple(url.strip() for url in env.get("LOTSE_RASA_URLS", "").split(",") if url.strip()),
+            rasa_model=Path(rasa_model).resolve() if rasa_model else None,
+            listen=env.get("LOTSE_LISTEN") or defaults.listen,
+            rasa_port=int(env.get("LOTSE_RASA_PORT") or defaults.rasa_port),
+            actions_port=int(env.get("LOTSE_ACTIONS_PORT") or defaults.actions_port),
+            actions_url=(env.get("LOTSE_ACTIONS_URL") or defaults.actions_url).rstrip("/"),
             rasa_token_file=Path(token_file) if token_file else None,
             rasa_workers=max(1, int(workers)) if workers else None,
             redis_url=env.get("LOTSE_REDIS_URL") or defaults.redis_url,
+            redis_configured=bool(env.get("LOTSE_REDIS_URL")),
             reload_poll_seconds=float(env.get("LOTSE_RELOAD_POLL_SECONDS") or defaults.reload_poll_seconds),
             retention=Retention(
                 conversations=days("LOTSE_CONVERSATION_RETENTION_DAYS", retention.conversations),

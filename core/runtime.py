@@ -18,6 +18,7 @@ from pathlib import Path
 from core import config
 from core.knowledge.base import KnowledgeBase
 from core.knowledge.loader import load_knowledge
+from core.metrics import KNOWLEDGE_RELOADS
 from core.routing.ranking import Ranker, embedded_texts
 from core.routing.router import Router
 from core.routing.semantic import Encoder, load_encoder
@@ -75,8 +76,14 @@ def reload_if_changed() -> bool:
     start = time.monotonic()
     rebuilt = _build(fingerprint)
     _current = rebuilt  # one assignment: messages use the old router until here, the new one after
+    KNOWLEDGE_RELOADS.labels("ok").inc()
     logger.info("knowledge reloaded in %.1f s", time.monotonic() - start)
     return True
+
+
+def ready() -> bool:
+    """True once the first router is built: a message is then answered without waiting for a build."""
+    return _current is not None
 
 
 _watching = threading.Event()
@@ -106,6 +113,7 @@ def warm_up_in_background() -> None:
             try:
                 reload_if_changed()  # at once the first time: swaps in the semantic router
             except Exception as error:  # noqa: BLE001 - a failed rebuild must not stop the watching
+                KNOWLEDGE_RELOADS.labels("failed").inc()
                 logger.error("knowledge reload failed (%s); still serving the previous knowledge", type(error).__name__)
             time.sleep(config.settings().reload_poll_seconds)
 

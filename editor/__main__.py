@@ -2,7 +2,8 @@
 volunteers' codes (`add-volunteer NAME`, `remove-volunteer NAME`, `volunteers`; `./lotse editor ...` calls these).
 
 With LOTSE_RASA_TOKEN_FILE set (as `./lotse run` does), each save also retrains and hot-swaps Rasa's model when
-its training data changed; the action server reloads the knowledge by itself.
+its training data changed, on every Rasa server of LOTSE_RASA_URLS (else LOTSE_RASA_URL); the action servers
+reload the knowledge by themselves.
 A secret that is too short (LOTSE_EDITOR_SECRET, the key file) stops the start with the remedy (exit 2).
 """
 
@@ -43,7 +44,7 @@ def run() -> int:
     configured = config.settings()
     try:
         if configured.rasa_token_file:
-            rasa = RasaApi.from_token_file(configured.rasa_url, configured.rasa_token_file)
+            rasa = [RasaApi.from_token_file(url, configured.rasa_token_file) for url in configured.rasa_servers]
             serve(on_saved=Reloader(rasa).request)
         else:
             serve()

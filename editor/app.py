@@ -131,6 +131,11 @@ def create_app(
         read_session(request)
         return editor.render(request, "message.html", status=404, message=text("not_found", request.ctx.ui))
 
+    @app.get(f"{base_path}/health", ctx_public=True)
+    async def health(_: Request) -> HTTPResponse:
+        """The liveness and readiness probe: the editor has nothing to load before it can serve."""
+        return response.json({"status": "ok"})
+
     @app.get(f"{base_path}/static/editor.css", ctx_public=True)
     async def stylesheet(request: Request) -> HTTPResponse:
         return await response.file(

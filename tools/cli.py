@@ -129,6 +129,64 @@ def _bench(options: argparse.Namespace) -> int:
     return 0
 
 
+SERVED = ("actions", "rasa", "telegram", "editor")
+
+
+def _component(name: str) -> list[str]:
+    """The command of one component: each runs in its own environment, as its own program."""
+    from core import config
+
+    if name == "rasa":
+        return [str(config.BOT_PYTHON), "-m", "tools.rasa_service"]
+    return [str(config.ACTIONS_PYTHON), "-m", {"actions": "actions", "telegram": "bot.telegram"}.get(name, name)]
+
+
+def _serve(component: str | None) -> int:
+    """One component in place of this process (its pid is the component's, for process managers and containers),
+    or all of them on this machine."""
+    from core import config
+
+    if component is None:
+        return _serve_all()
+    os.chdir(config.ROOT)
+    command = _component(component)
+    os.execv(command[0], command)
+
+
+def _serve_all() -> int:
+    """Every component headless on this machine, until SIGTERM or Ctrl-C, or until one of them ends."""
+    from core import config
+    from core.model.reload import write_servers_file
+    from tools.servers import spawn, stop
+
+    settings = config.settings()
+    local = "127.0.0.1" if settings.listen in ("0.0.0.0", "::") else settings.listen
+    rasa_url, actions_url = f"http://{local}:{settings.rasa_port}", f"http://{local}:{settings.actions_port}"
+    env = {
+        **os.environ,
+        "LOTSE_RASA_MODEL": str(_model()),
+        "LOTSE_ACTIONS_URL": actions_url,
+        "LOTSE_RASA_URL": rasa_url,
+        "LOTSE_RASA_TOKEN_FILE": str(settings.rasa_token_path),
+    }
+    names = [name for name in SERVED if name != "telegram" or os.environ.get("TELEGRAM_BOT_TOKEN")]
+    processes = {}
+    try:
+        for name in names:
+            processes[name] = spawn(_component(name), settings.data_dir / f"{name}.log", env)
+        write_servers_file(settings.data_dir, rasa_url, actions_url, settings.rasa_token_path)
+        print(f"Serving {', '.join(names)}; logs in {settings.data_dir}/*.log; stop with SIGTERM or Ctrl-C", flush=True)
+        while True:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    print(f"{name} ended with code {process.returncode}; stopping the others", file=sys.stderr)
+                    return process.returncode or 1
+            time.sleep(0.5)
+    finally:
+        for process in reversed(list(processes.values())):
+            stop(process)
+
+
 def _cleanup() -> int:
     from core import config
     from tools.retention import cleanup
@@ -231,6 +289,12 @@ def parser() -> argparse.ArgumentParser:
         lambda _: _chat(debug=False),
     )
     command("shell", "like run, but shows the routing payload of every answer", lambda _: _chat(debug=True))
+    command(
+        "serve",
+        "run the components headless, for production: all of them on this machine, or one (for process managers "
+        "and containers); health and readiness on each HTTP component, SIGTERM stops them (docs/production.md)",
+        lambda o: _serve(o.component),
+    ).add_argument("component", nargs="?", choices=SERVED, help="just this one (default: all)")
     command(
         "test",
         "set up, then the fast lane (ruff, mypy, import contracts, unit tests) and the end-to-end lane; "

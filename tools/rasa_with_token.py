@@ -75,6 +75,16 @@ def _withhold_content(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, 
     return event_dict
 
 
+def _checked_connections() -> None:
+    """Rasa's SQL tracker store without pool_pre_ping: after a PostgreSQL restart each pooled connection
+    would fail one message. With it, a dead connection is replaced before use (the project's own engines
+    do the same, core/store/database.py)."""
+    import rasa.core.tracker_store as tracker_store
+
+    kwargs = tracker_store.create_engine_kwargs
+    tracker_store.create_engine_kwargs = lambda url: {**kwargs(url), "pool_pre_ping": True}
+
+
 def main() -> None:
     token_file, *rasa_args = sys.argv[1:]
     token = Path(token_file).read_text(encoding="ascii").strip()
@@ -82,6 +92,7 @@ def main() -> None:
     import rasa.utils.log_utils as log_utils  # configure_structlog looks the anonymiser up when Rasa starts
 
     log_utils._anonymizer = _withhold_content
+    _checked_connections()
     sys.argv = ["rasa", *rasa_args, "--auth-token", token]
     from rasa.__main__ import main as rasa_main
 

@@ -2,7 +2,8 @@
 
 Run daily from cron. Each kind of record has its own period (LOTSE_*_RETENTION_DAYS, defaults in
 README.md's privacy section): conversations in Rasa's tracker store (their full message texts),
-Telegram feedback, handover cases (closed ones, and ones that were never closed: a sent, unclaimed
+Telegram feedback, the gateway's per-chat state (answer language, an unanswered consent screen, rate-limit
+counts: with the conversation's period), handover cases (closed ones, and ones that were never closed: a sent, unclaimed
 case holds a chat id and the person's question), and the volunteers' inbox. Works on SQLite and
 PostgreSQL alike (plain SQLAlchemy Core, no dialect-specific SQL).
 """
@@ -19,7 +20,7 @@ from sqlalchemy.exc import NoSuchTableError
 from core.config import Retention
 from core.store.cases import Case
 from core.store.database import engine, utcnow
-from core.store.gateway_records import Feedback, connect
+from core.store.gateway_records import ChatState, Feedback, RateWindow, connect
 from core.store.inbox import open_inbox
 
 
@@ -47,6 +48,15 @@ def expire_feedback(database: Engine, before: dt.datetime) -> int:
         return connection.execute(delete(Feedback).where(Feedback.created_at < before)).rowcount or 0
 
 
+def expire_chat_states(database: Engine, before: dt.datetime, now: dt.datetime) -> int:
+    """The gateway's state of chats quiet since `before`, and rate-limit windows of past minutes."""
+    current_minute = int(now.timestamp() // 60)
+    with database.begin() as connection:
+        states = connection.execute(delete(ChatState).where(ChatState.updated_at < before))
+        connection.execute(delete(RateWindow).where(RateWindow.minute < current_minute - 1))
+        return states.rowcount or 0
+
+
 def expire_cases(database: Engine, closed_before: dt.datetime, consented_before: dt.datetime) -> int:
     """Closed cases after their period, and cases never closed after theirs (counted from the consent)."""
     with database.begin() as connection:
@@ -68,12 +78,14 @@ def cleanup(
     counts = {
         "conversation events": expire_conversations(engine(tracker_url), cutoff(retention.conversations)),
         "feedback ratings": expire_feedback(database, cutoff(retention.feedback)),
+        "chat states": expire_chat_states(database, cutoff(retention.conversations), now),
         "handover cases": expire_cases(database, cutoff(retention.closed_cases), cutoff(retention.unclosed_cases)),
         "inbox messages": open_inbox(database_url).delete_older_than(cutoff(retention.inbox)),
     }
     periods = {
         "conversation events": f"{retention.conversations} days after the last message",
         "feedback ratings": f"{retention.feedback} days",
+        "chat states": f"{retention.conversations} days after the last message",
         "handover cases": f"{retention.closed_cases} days after closing, {retention.unclosed_cases} days "
         "after consent if never closed",
         "inbox messages": f"{retention.inbox} days",

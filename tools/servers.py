@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
-import yaml
 
 from core import config
 from core.config import Settings
@@ -162,25 +161,6 @@ def rasa_workers(env: dict[str, str]) -> int:
         return 1
 
 
-def _write_endpoints(
-    state_dir: Path, actions_url: str | None, tracker_db: Path, workers: int, env: dict[str, str]
-) -> Path:
-    """endpoints.yml with this run's action-server address and SQLite tracker file.
-
-    With several Rasa workers, one conversation's messages must still be handled one at a time across
-    processes: Rasa then needs a shared lock store, Redis (LOTSE_REDIS_URL, default 127.0.0.1:6379 db 1).
-    """
-    endpoints = yaml.safe_load((config.ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"{actions_url or 'http://127.0.0.1:9'}/webhook"
-    endpoints["tracker_store"]["db"] = str(tracker_db)
-    if workers > 1:
-        host, port, db = _redis_address(env)
-        endpoints["lock_store"] = {"type": "redis", "url": host, "port": port, "db": db}
-    target = state_dir / "endpoints.yml"
-    target.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
-    return target
-
-
 @contextlib.contextmanager
 def running(
     model: Path, state_dir: Path, with_actions: bool = True, extra_env: dict[str, str] | None = None
@@ -195,47 +175,27 @@ def running(
             port = free_port()
             actions_url = f"http://127.0.0.1:{port}"
             log = state_dir / "actions.log"
-            processes.append(
-                spawn(
-                    [str(config.ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions.reply", "--port", str(port)],
-                    log,
-                    env,
-                )
-            )
-            _wait_until_up(f"{actions_url}/health", processes[-1], log, lambda r: r.status_code == 200)
+            actions_env = {**env, "LOTSE_LISTEN": "127.0.0.1", "LOTSE_ACTIONS_PORT": str(port)}
+            processes.append(spawn([str(config.ACTIONS_PYTHON), "-m", "actions"], log, actions_env))
+            _wait_until_up(f"{actions_url}/ready", processes[-1], log, lambda r: r.status_code == 200)
             _wait_for_router(actions_url)
         tracker_db = state_dir / "tracker.db"
-        workers = rasa_workers(env)
-        endpoints = _write_endpoints(state_dir, actions_url, tracker_db, workers, env)
-        rasa_env = {**env, "SANIC_WORKERS": str(workers)}
         port = free_port()
         rasa_url = f"http://127.0.0.1:{port}"
         log = state_dir / "rasa.log"
         token_file = token_for(state_dir)
-        processes.append(
-            spawn(
-                [
-                    str(config.BOT_PYTHON),
-                    "-m",
-                    "tools.rasa_with_token",
-                    str(token_file),
-                    "run",
-                    "--enable-api",
-                    "--model",
-                    str(model),
-                    "--endpoints",
-                    str(endpoints),
-                    "--credentials",
-                    "credentials.yml",
-                    "--port",
-                    str(port),
-                    "--interface",
-                    "127.0.0.1",
-                ],
-                log,
-                rasa_env,
-            )
-        )
+        rasa_env = {
+            **env,
+            "LOTSE_LISTEN": "127.0.0.1",
+            "LOTSE_RASA_PORT": str(port),
+            "LOTSE_RASA_MODEL": str(model),
+            "LOTSE_RASA_TOKEN_FILE": str(token_file),
+            "LOTSE_RASA_WORKERS": str(rasa_workers(env)),
+            "LOTSE_ACTIONS_URL": actions_url or "http://127.0.0.1:9",  # no action server: a port nothing serves
+            "LOTSE_TRACKER_DB_URL": f"sqlite:///{tracker_db}",
+            "LOTSE_DATA_DIR": str(state_dir),
+        }
+        processes.append(spawn([str(config.BOT_PYTHON), "-m", "tools.rasa_service"], log, rasa_env))
         servers = Servers(
             rasa_url,
             actions_url,

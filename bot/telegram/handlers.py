@@ -1,10 +1,10 @@
 """What the gateway does with each Telegram update.
 
-Order per update: drop redeliveries (Telegram retries), ignore anything that is
-not a private chat, apply the per-chat rate limit, then handle the command,
-text, button or non-text message, one at a time per chat. Every failure ends in
-a message the user can act on, in their language; nothing of the message text
-is logged.
+Each update reaches these handlers through bot/telegram/delivery.py: once to the end, one at a time per
+chat, across replicas. Here: ignore anything that is not a private chat, apply the per-chat rate limit,
+then handle the command, text, button or non-text message. Every failure ends in a message the user can
+act on, in their language; nothing of the message text is logged. The chat's state (its answer language,
+a consent screen not yet answered) is in the shared store, so any replica can take the chat's next update.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,13 +32,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.telegram.delivery import RETRYABLE, Redeliver, UpdateDelivery
 from bot.telegram.handover import HandoverDesk
 from bot.telegram.pseudonyms import Pseudonyms
 from bot.telegram.rasa_client import RasaClient, RasaUnavailable
-from bot.telegram.rate_limit import RateLimiter
 from bot.telegram.rendering import Button, keyboard, render
 from core.i18n.messages import Messages
 from core.languages import LANGUAGES, language_from_code
+from core.metrics import RASA_ERRORS
 from core.payloads import (
     CASE_PATTERN,
     CONSENT_PATTERN,
@@ -52,7 +52,8 @@ from core.payloads import (
     Feedback,
     rate_payload,
 )
-from core.store.gateway_records import GatewayStore, erase_conversation
+from core.store.database import utcnow
+from core.store.gateway_records import GatewayStore, Proposal, erase_conversation
 from core.text_normalisation import clean
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,6 @@ logger = logging.getLogger(__name__)
 # The commands in Telegram's menu. RASA_COMMANDS (core/payloads.py) go to Rasa as typed; /delete and /bot are
 # the gateway's own. Only these and button presses reach Rasa starting with "/".
 MENU_COMMANDS = ("start", "language", "help", "person", "delete")
-LANGUAGE = "language"  # chat_data: the language of the chat's last answer
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # cheap phones, metered data
@@ -80,12 +80,6 @@ def as_typed(text: str) -> str:
     return text[start:] if "/" in text[:start] else text
 
 
-def _chat_data(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
-    """python-telegram-bot's per-chat memory (in this process only): the chat's language, a pending consent."""
-    assert context.chat_data is not None, "only handlers of private chats use it"
-    return context.chat_data
-
-
 @dataclass(frozen=True)
 class Press:
     """A button pressed in a private chat."""
@@ -94,6 +88,7 @@ class Press:
     chat_id: int
     data: str
     language: str
+    update_id: int
 
 
 class Gateway:
@@ -108,18 +103,22 @@ class Gateway:
         texts: Messages,
         rate_limit_per_minute: int,
         desk: HandoverDesk,
+        delivery: UpdateDelivery,
+        redeliver: bool,
     ) -> None:
+        """redeliver: webhook mode, where an update not acknowledged comes again; with long polling it does not,
+        so the person is asked to try again instead."""
         self.rasa = rasa
         self.store = store
         self.desk = desk
         self.tracker = tracker
         self.pseudonyms = pseudonyms
         self.texts = texts
-        self.limiter = RateLimiter(rate_limit_per_minute)
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.delivery = delivery
+        self.redeliver = redeliver
 
     def register(self, application: Application) -> None:
-        application.add_handler(TypeHandler(Update, self.drop_redeliveries), group=-2)
         application.add_handler(TypeHandler(Update, self.limit_rate), group=-1)
         application.add_handler(
             CommandHandler(list(RASA_COMMANDS), self.on_command, PRIVATE & NEW_MESSAGE, has_args=False)
@@ -142,16 +141,13 @@ class Gateway:
 
     # -- guards ---------------------------------------------------------------------------------
 
-    async def drop_redeliveries(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not self.store.first_delivery(update.update_id):
-            logger.info("duplicate update %s dropped", update.update_id)
-            raise ApplicationHandlerStop
-
     async def limit_rate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE or not (update.message or update.callback_query):
             return
-        verdict = self.limiter.check(chat.id)
+        if self.delivery.attempt(update.update_id).retry:  # counted at its first delivery
+            return
+        verdict = self.store.count(self.pseudonyms.sender(chat.id), self.rate_limit_per_minute)
         if verdict.allowed:
             return
         logger.info("rate limit chat=%s", self.pseudonyms.for_log(chat.id))
@@ -159,7 +155,7 @@ class Gateway:
             await update.callback_query.answer()
         if verdict.notify:
             await self._say(
-                context, chat.id, self.texts.text("rate_limited", self._language(context, update.effective_user))
+                context, chat.id, self.texts.text("rate_limited", self._language(chat.id, update.effective_user))
             )
         raise ApplicationHandlerStop
 
@@ -167,9 +163,7 @@ class Gateway:
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         command = (update.message.text or "").split()[0].lstrip("/").split("@")[0].lower()  # type: ignore[union-attr]
-        chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        async with self._in_order(chat_id):
-            await self._converse(context, chat_id, update.effective_user, f"/{command}")
+        await self._converse(context, update, f"/{command}")
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command the bot does not have, or one followed by words: the words are read as a message
@@ -177,29 +171,25 @@ class Gateway:
         if len((update.message.text or "").split(maxsplit=1)) > 1:  # type: ignore[union-attr]
             await self.on_text(update, context)
             return
-        chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        async with self._in_order(chat_id):
-            await self._converse(context, chat_id, update.effective_user, "/help")
+        await self._converse(context, update, "/help")
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id, text = update.effective_chat.id, update.message.text or ""  # type: ignore[union-attr]
-        async with self._in_order(chat_id):
-            if await self.desk.relay_from_person(context.bot, chat_id, text):  # a counsellor is talking to them
-                logger.info("message chat=%s relayed to counsellor", self.pseudonyms.for_log(chat_id))
-                return
-            await self._converse(context, chat_id, update.effective_user, as_typed(text))
+        if await self.desk.relay_from_person(context.bot, chat_id, text):  # a counsellor is talking to them
+            logger.info("message chat=%s relayed to counsellor", self.pseudonyms.for_log(chat_id))
+            return
+        await self._converse(context, update, as_typed(text))
 
     async def on_back_to_bot(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        async with self._in_order(chat_id):
-            case = await self.desk.back_to_bot(context.bot, chat_id)
-            if case is None:
-                await self._converse(context, chat_id, update.effective_user, "/help")
-                return
-            language = self._language(context, update.effective_user)
-            await self._say(
-                context, chat_id, self.texts.text("handover_left", language, service=case.summary["service_name"])
-            )
+        case = await self.desk.back_to_bot(context.bot, chat_id)
+        if case is None:
+            await self._converse(context, update, "/help")
+            return
+        language = self._language(chat_id, update.effective_user)
+        await self._say(
+            context, chat_id, self.texts.text("handover_left", language, service=case.summary["service_name"])
+        )
 
     async def on_group_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query:
@@ -211,7 +201,7 @@ class Gateway:
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        language = self._language(context, update.effective_user)
+        language = self._language(chat_id, update.effective_user)
         logger.info("non-text message chat=%s", self.pseudonyms.for_log(chat_id))
         rows = [
             [Button(self.texts.text("button_person", language), callback="/talk_to_person")],
@@ -221,7 +211,7 @@ class Gateway:
 
     async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id  # type: ignore[union-attr]
-        language = self._language(context, update.effective_user)
+        language = self._language(chat_id, update.effective_user)
         rows = [
             [
                 Button(self.texts.text("button_delete_yes", language), callback=DELETE_YES),
@@ -247,9 +237,11 @@ class Gateway:
         if press is None:
             return
         async with self._in_turn(press):
-            text, rows = await self.desk.on_consent(
-                context.bot, press.chat_id, _chat_data(context), press.data, press.language
+            chat = self.pseudonyms.sender(press.chat_id)
+            text, rows, still_open = await self.desk.on_consent(
+                context.bot, press.chat_id, self.store.proposal(chat), press.data, press.language, press.update_id
             )
+            self.store.keep_proposal(chat, still_open)
             if text:
                 await self._say(context, press.chat_id, text, rows)
 
@@ -268,9 +260,16 @@ class Gateway:
         if press is None:
             return
         async with self._in_turn(press):
-            await self._converse(context, press.chat_id, update.effective_user, press.data, button=True)
+            await self._converse(context, update, press.data, button=True)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A handler failed. Retryable (Rasa or the database unavailable, Telegram unreachable): the update is not
+        acknowledged, so Telegram delivers it again. Anything else is logged and the update counts as handled: a
+        bug would fail every retry the same way."""
+        if isinstance(update, Update) and isinstance(context.error, RETRYABLE):
+            self.delivery.failed(update.update_id)
+            logger.warning("update %s to be delivered again: %s", update.update_id, type(context.error).__name__)
+            return
         # The exception type only: its text could quote a message.
         logger.error("update failed: %s", type(context.error).__name__)
 
@@ -285,65 +284,83 @@ class Gateway:
             if query:
                 await query.answer()
             return None
-        return Press(query, chat.id, query.data or "", self._language(context, update.effective_user))
+        language = self._language(chat.id, update.effective_user)
+        return Press(query, chat.id, query.data or "", language, update.update_id)
 
     @contextlib.asynccontextmanager
     async def _in_turn(self, press: Press, notice: str | None = None) -> AsyncIterator[None]:
-        """The press's turn in its chat. The press is answered at once, without waiting for the turn: that stops
-        the button's spinner, and Telegram refuses answers to old presses. The press takes its place in the
-        chat's order before anything is awaited, so a 👎 pressed before "delete" is forwarded before the
-        deletion, not after it."""
+        """The press answered beside its handling: that stops the button's spinner, and Telegram refuses answers to
+        old presses. The chat's order is kept by bot/telegram/delivery.py: a 👎 pressed before "delete" is
+        forwarded before the deletion, not after it (Rasa writes back the whole conversation it loaded once a
+        reply is done, so a /delete that ran while a reply was computed would be undone)."""
         answered = asyncio.ensure_future(press.query.answer(notice))
-        async with self._in_order(press.chat_id):
-            await answered
+        try:
             yield
-
-    def _in_order(self, chat_id: int) -> asyncio.Lock:
-        """The chat's lock: its messages, button presses and deletion are handled one at a time, in order.
-
-        Rasa writes back the whole conversation it loaded once a reply is done, so a /delete that ran
-        while a reply was computed would be undone.
-        """
-        lock = self._locks.get(chat_id)
-        if lock is None:
-            lock = self._locks[chat_id] = asyncio.Lock()
-        return lock
+        finally:
+            with contextlib.suppress(TelegramError):  # an old press: Telegram refuses the answer, nothing is lost
+                await answered
 
     async def _converse(
-        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, user: User | None, text: str, button: bool = False
+        self, context: ContextTypes.DEFAULT_TYPE, update: Update, text: str, button: bool = False
     ) -> None:
-        """Send one message to Rasa and its replies to the chat; the caller holds the chat's lock.
+        """Send one message to Rasa and its replies to the chat.
 
         `button`: a press of one of the bot's buttons, whose payload the action server may act on; typed
         text is never marked so.
         """
+        chat_id, user = update.effective_chat.id, update.effective_user  # type: ignore[union-attr]
         logger.info("message chat=%s chars=%d", self.pseudonyms.for_log(chat_id), len(text))
         metadata = {
             "language_code": user.language_code if user else None,
             "warm_services": self.desk.warm_services,
             "button": button,
         }
-        request = asyncio.ensure_future(self.rasa.send(self.pseudonyms.sender(chat_id), text, metadata))
+        sender = self.pseudonyms.sender(chat_id)
+        request = asyncio.ensure_future(self.rasa.send(sender, text, metadata))
+        replies: list[dict[str, Any]] | None
         try:
             replies = await asyncio.wait_for(asyncio.shield(request), self.rasa.patience_s)
         except (TimeoutError, RasaUnavailable) as error:
-            logger.warning(
-                "rasa unavailable (%s) chat=%s",
-                type(error).__name__ if isinstance(error, asyncio.TimeoutError) else error,
-                self.pseudonyms.for_log(chat_id),
-            )
-            await self._say(context, chat_id, self.texts.text("try_again", self._language(context, user)))
-            # A slow reply is still awaited (its text is dropped): the chat's turn lasts until Rasa has stored the
-            # conversation, or a /delete in between would be undone when Rasa writes it back.
+            reason = "timeout" if isinstance(error, TimeoutError) else str(error)
+            RASA_ERRORS.labels(reason).inc()
+            logger.warning("rasa unavailable (%s) chat=%s", reason, self.pseudonyms.for_log(chat_id))
+            replies = await self._after_rasa_failed(context, update, request)
+            if replies is None:
+                return
+        language = None
+        for message in render(replies, self.texts.text):
+            language = message.language or language
+            if message.consent:
+                message.rows += self.desk.consent_rows(message.consent)
+                self.store.keep_proposal(sender, Proposal(message.consent, utcnow()))
+            await self._say(context, chat_id, message.text, message.rows)
+        if language:
+            self.store.remember_language(sender, language)
+
+    async def _after_rasa_failed(
+        self, context: ContextTypes.DEFAULT_TYPE, update: Update, request: asyncio.Future[list[dict[str, Any]]]
+    ) -> list[dict[str, Any]] | None:
+        """Rasa failed or is slow. The person hears why, once per update, in their language; then:
+        - webhook mode: a slow answer is still sent when it comes; a failed one makes Telegram deliver the update
+          again (Redeliver), to be answered then;
+        - long polling (no redelivery): the person is asked to try again, and a slow answer is dropped.
+        Either way the update's turn lasts until Rasa has stored the conversation, or a /delete in between would be
+        undone when Rasa writes it back.
+        """
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        language = self._language(chat_id, update.effective_user)
+        if not self.redeliver:
+            await self._say(context, chat_id, self.texts.text("try_again", language))
             with contextlib.suppress(RasaUnavailable):
                 await request
-            return
-        for message in render(replies, self.texts.text):
-            if message.language:
-                _chat_data(context)[LANGUAGE] = message.language
-            if message.consent:
-                message.rows += self.desk.offer(_chat_data(context), message.consent)
-            await self._say(context, chat_id, message.text, message.rows)
+            return None
+        if not self.delivery.attempt(update.update_id).notified:
+            await self._say(context, chat_id, self.texts.text("answer_delayed", language))
+            self.store.notified(update.update_id)
+        try:
+            return await request
+        except RasaUnavailable as error:
+            raise Redeliver(str(error)) from error
 
     async def _forward_rating(self, chat_id: int, entry: str) -> None:
         """A 👎: the question behind the answer goes to the volunteers' inbox (the action server has it)."""
@@ -372,10 +389,9 @@ class Gateway:
         True only if all of it is gone."""
         sender, log_id = self.pseudonyms.sender(chat_id), self.pseudonyms.for_log(chat_id)
         bot = context.bot
-        _chat_data(context).clear()  # the chat's language and a consent screen not yet answered
-        self.limiter.forget(chat_id)
         complete = _erased("tracker_events", lambda: erase_conversation(self.tracker, sender), log_id)
-        complete &= _erased("feedback", lambda: self.store.delete_chat(sender), log_id)
+        # Feedback, the chat's language, a consent screen not yet answered, the rate-limit counts.
+        complete &= _erased("gateway_records", lambda: self.store.delete_chat(sender), log_id)
         try:
             complete &= await self.desk.withdraw_all(bot, sender)
         except SQLAlchemyError as error:
@@ -391,9 +407,9 @@ class Gateway:
             chat_id, text, reply_markup=keyboard(rows or []), link_preview_options=NO_PREVIEW
         )
 
-    def _language(self, context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:
+    def _language(self, chat_id: int, user: User | None) -> str:
         """The chat's last answer language, else the app's language setting, else English."""
-        remembered = context.chat_data.get(LANGUAGE) if context.chat_data is not None else None
+        remembered = self.store.language(self.pseudonyms.sender(chat_id))
         return remembered or language_from_code(user.language_code if user else None) or "en"
 
     async def set_commands(self, application: Application) -> None:

@@ -13,10 +13,10 @@ removes Lotse's messages about the person's cases from the groups as well.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import MutableMapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from core.i18n.messages import Messages
 from core.payloads import CONSENT_CANCEL, CONSENT_REMOVE_QUESTION, CONSENT_SEND, CaseAction
 from core.store.cases import Case, CaseStore
 from core.store.database import utcnow
+from core.store.gateway_records import Proposal
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +49,8 @@ def load_groups(path: Path) -> dict[str, int]:
     return {str(service): int(chat) for service, chat in data.items()}
 
 
-PROPOSAL = "proposal"  # chat_data: the consent screen shown but not answered yet
 # A consent screen answered later than this is treated as expired: the person is asked to start again.
 PROPOSAL_LIFETIME = dt.timedelta(hours=24)
-
-
-@dataclass
-class Proposal:
-    """A consent screen shown but not answered yet: kept in the chat's memory only, never stored."""
-
-    case: dict[str, Any]
-    shown_at: dt.datetime
 
 
 class HandoverDesk:
@@ -83,12 +75,8 @@ class HandoverDesk:
 
     # -- consent (private chat) ------------------------------------------------------------------
 
-    def offer(self, chat_data: MutableMapping[str, Any], case: dict[str, Any]) -> list[list[Button]]:
-        """Remember the proposal shown to this chat; the consent buttons to put under it."""
-        chat_data[PROPOSAL] = Proposal(case, utcnow())
-        return self._consent_rows(case)
-
-    def _consent_rows(self, case: dict[str, Any]) -> list[list[Button]]:
+    def consent_rows(self, case: dict[str, Any]) -> list[list[Button]]:
+        """The consent buttons under a proposed case (the gateway keeps the proposal until it is answered)."""
         t, language = self.texts.text, case["language"]
         rows = [[Button(t("button_consent_send", language), callback=CONSENT_SEND)]]
         if case.get("question"):
@@ -97,26 +85,32 @@ class HandoverDesk:
         return rows
 
     async def on_consent(
-        self, bot: Bot, chat_id: int, chat_data: MutableMapping[str, Any], data: str, language: str
-    ) -> tuple[str, list[list[Button]]]:
-        """Handle a consent button; returns the message to send the person."""
+        self, bot: Bot, chat_id: int, proposal: Proposal | None, data: str, language: str, update_id: int
+    ) -> tuple[str, list[list[Button]], Proposal | None]:
+        """Handle a consent button: the message to send the person, and the proposal still open (or None).
+
+        `update_id`: the press's update. A press delivered again (its first handling was cut off) finds the case
+        its first handling stored instead of making a second one.
+        """
         t = self.texts.text
-        proposal = chat_data.pop(PROPOSAL, None)
         if proposal is None or utcnow() - proposal.shown_at > PROPOSAL_LIFETIME:
-            return t("handover_expired", language), []
+            return t("handover_expired", language), [], None
         if data == CONSENT_CANCEL:
-            return t("handover_cancelled", language), []
+            return t("handover_cancelled", language), [], None
         if data == CONSENT_REMOVE_QUESTION:
-            proposal.case = {**proposal.case, "question": None}
-            chat_data[PROPOSAL] = proposal  # still to be answered
-            return consent_text(proposal.case, self.texts, self.retention_days), self._consent_rows(proposal.case)
-        case = self.cases.create(self.pseudonyms.sender(chat_id), chat_id, proposal.case, proposal.shown_at)
+            changed = Proposal({**proposal.case, "question": None}, proposal.shown_at)
+            return consent_text(changed.case, self.texts, self.retention_days), self.consent_rows(changed.case), changed
+        case, new = self.cases.create(
+            self.pseudonyms.sender(chat_id), chat_id, proposal.case, proposal.shown_at, update_id
+        )
         logger.info(
             "handover case=%d consented chat=%s service=%s", case.id, self.pseudonyms.for_log(chat_id), case.service
         )
+        if not new and case.state != "consented":
+            return "", [], None  # delivered by the first handling of this press, which told the person
         if await self.deliver(bot, case):
-            return "", []  # deliver() told the person
-        return t("handover_saved", language, service=case.summary["service_name"]), []  # retried in the background
+            return "", [], None  # deliver() told the person
+        return t("handover_saved", language, service=case.summary["service_name"]), [], None  # retried later
 
     # -- delivery and the counsellors' group -------------------------------------------------------
 
@@ -263,11 +257,19 @@ class HandoverDesk:
 
     # -- background: retries and promises -----------------------------------------------------------
 
-    async def run_checks(self, bot: Bot, interval_s: float) -> None:
-        """Forever: deliver consented cases (e.g. after a restart), tell people when a promise was missed."""
+    async def run_checks(
+        self, bot: Bot, interval_s: float, exclusive: Callable[[], contextlib.AbstractAsyncContextManager[bool]]
+    ) -> None:
+        """Forever: deliver consented cases (e.g. after a restart), tell people when a promise was missed.
+
+        `exclusive`: True inside it if this replica is the one to check now (another replica's check would post
+        the same case twice).
+        """
         while True:
             try:
-                await self.check_once(bot)
+                async with exclusive() as mine:
+                    if mine:
+                        await self.check_once(bot)
             except Exception as error:  # noqa: BLE001 - the loop must survive a database or network hiccup
                 logger.error("handover check failed: %s", type(error).__name__)
             await asyncio.sleep(interval_s)

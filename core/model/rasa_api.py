@@ -7,20 +7,21 @@ a file of the data folder, readable by its owner only; `var/servers.json` names 
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from core.config import RASA_TOKEN_FILE
 from core.secret_file import secret_from_file
-
-TOKEN_FILE = "rasa_api.token"
 
 
 def token_for(state_dir: Path) -> Path:
     """The token file of the servers whose state lives in `state_dir`, created on first use (mode 0600)."""
-    path = state_dir / TOKEN_FILE
+    path = state_dir / RASA_TOKEN_FILE
     secret_from_file(path)
     return path
 
@@ -35,6 +36,20 @@ class RasaApi:
     @classmethod
     def from_token_file(cls, url: str, token_file: Path) -> RasaApi:
         return cls(url, token_file.read_text(encoding="ascii").strip())
+
+    def replicas(self) -> list[RasaApi]:
+        """One API per IPv4 address of the URL's host name: a Kubernetes headless Service or a compose service with
+        several replicas names them all with one name, and a model must be loaded into each. An address, or a
+        name with one address (or none that resolves now), is itself."""
+        parsed = urlsplit(self.url)
+        try:
+            found = socket.getaddrinfo(parsed.hostname or "", parsed.port or 80, socket.AF_INET, socket.SOCK_STREAM)
+        except OSError:
+            return [self]
+        addresses = sorted({str(info[4][0]) for info in found})
+        if len(addresses) <= 1:
+            return [self]
+        return [RasaApi(urlunsplit(parsed._replace(netloc=f"{a}:{parsed.port or 80}")), self.token) for a in addresses]
 
     def get(self, path: str, timeout: float = 10) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", params={"token": self.token}, timeout=timeout)

@@ -97,9 +97,10 @@ def running_rasa(state_dir: Path) -> RasaApi | None:
 
 
 class Reloader:
-    """Reloads Rasa in a background thread after saves (the editor's on_saved hook), one at a time."""
+    """Reloads Rasa in a background thread after saves (the editor's on_saved hook), one at a time, on every
+    server: each Rasa of the list, and each replica behind one name (RasaApi.replicas)."""
 
-    def __init__(self, rasa: RasaApi) -> None:
+    def __init__(self, rasa: list[RasaApi]) -> None:
         self.rasa = rasa
         self._wanted = threading.Event()
         threading.Thread(target=self._work, name="lotse-rasa-reload", daemon=True).start()
@@ -112,12 +113,10 @@ class Reloader:
             self._wanted.wait()
             time.sleep(DEBOUNCE_S)
             self._wanted.clear()
-            try:
-                result = reload_rasa(self.rasa)
-                print(
-                    f"Rasa reload: {'new model ' + result.model if result.swapped else 'model unchanged'} "
-                    f"({result.seconds:.0f} s)",
-                    flush=True,
-                )
-            except (httpx.HTTPError, RuntimeError) as error:
-                print(f"Rasa reload failed ({error}); the previous model keeps serving", flush=True)
+            for server in [replica for rasa in self.rasa for replica in rasa.replicas()]:
+                try:
+                    result = reload_rasa(server)  # trains once: the next servers find the model trained
+                    outcome = f"new model {result.model}" if result.swapped else "model unchanged"
+                    print(f"Rasa reload at {server.url}: {outcome} ({result.seconds:.0f} s)", flush=True)
+                except (httpx.HTTPError, RuntimeError) as error:
+                    print(f"Rasa reload at {server.url} failed ({error}); its previous model keeps serving", flush=True)

@@ -92,6 +92,10 @@ def train(data_dir: Path | None = None, quiet: bool = False, config: Path = CONF
         if result.returncode != 0:
             raise RuntimeError(f"rasa train failed:\n{result.stdout or ''}{result.stderr or ''}")
         trained = next(Path(out).glob("*.tar.gz"))
-        shutil.move(str(trained), model)
+        # Copied beside the target, then renamed: a Rasa replica that loads the newest model from a shared
+        # model folder (tools/rasa_service.py) never sees a half-written file.
+        partial = model.with_name(f".{model.name}.partial")
+        shutil.move(str(trained), partial)
+        os.replace(partial, model)
     print(f"Model trained in {time.monotonic() - start:.0f} s: {model}", file=sys.stderr)
     return model

@@ -15,13 +15,14 @@ import datetime as dt
 import re
 from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, delete, select, update
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, delete, func, select, update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from core.store.database import Base, utcnow
 
 OPEN_STATES = ("consented", "sent", "claimed", "answered")
+STATES = (*OPEN_STATES, "closed")
 TALKING_STATES = ("claimed", "answered")  # the person's messages go to the counsellor
 DEFAULT_RESPONSE_TIME = dt.timedelta(days=3)
 _DURATION = re.compile(r"(\d+)\s*(working days?|business days?|days?|hours?|h\b|minutes?)", re.IGNORECASE)
@@ -52,6 +53,8 @@ class Case(Base):
     group_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     counsellor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     counsellor_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The Telegram update of the consent press: a press delivered twice stores one case.
+    consent_update: Mapped[int | None] = mapped_column(BigInteger, nullable=True, unique=True, index=True)
 
 
 class CaseMessage(Base):
@@ -85,8 +88,15 @@ class CaseStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def create(self, chat: str, chat_id: int, summary: dict[str, Any], proposed_at: dt.datetime) -> Case:
-        """The person confirmed: store the case (state consented)."""
+    def create(
+        self, chat: str, chat_id: int, summary: dict[str, Any], proposed_at: dt.datetime, consent_update: int
+    ) -> tuple[Case, bool]:
+        """The person confirmed: store the case (state consented). True if new; False: the case this consent
+        press stored before (the press was delivered again), as it is now."""
+        with self._sessions() as session:
+            earlier = session.scalar(select(Case).where(Case.consent_update == consent_update))
+        if earlier is not None:
+            return earlier, False
         case = Case(
             chat=chat,
             chat_id=chat_id,
@@ -96,10 +106,11 @@ class CaseStore:
             state="consented",
             proposed_at=proposed_at,
             consented_at=utcnow(),
+            consent_update=consent_update,
         )
         with self._sessions.begin() as session:
             session.add(case)
-        return case
+        return case, True
 
     def get(self, case_id: int) -> Case | None:
         with self._sessions() as session:
@@ -162,6 +173,11 @@ class CaseStore:
 
     def mark_overdue_notified(self, case_id: int) -> Case | None:
         return self._move(case_id, ("sent",), overdue_notified_at=utcnow())
+
+    def count_by_state(self) -> dict[str, int]:
+        with self._sessions() as session:
+            rows = session.execute(select(Case.state, func.count()).group_by(Case.state)).all()
+        return {state: count for state, count in rows}
 
     def awaiting_delivery(self) -> list[Case]:
         with self._sessions() as session:

@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml import YAML
+
 from bot.terminal import send
 from core import config
 from core.knowledge.yaml_edit import project_yaml
 from tests.e2e.fake_telegram import TOKEN, FakeBotApi
-from tools.servers import Servers, spawn, stop
+from tools.servers import Servers, free_port, spawn, stop
 
 UNTRANSLATED_ENTRY = ("education", "kita", "uk")
 
@@ -64,6 +66,7 @@ def gateway_process(api: FakeBotApi, state: Path, env: dict[str, str]) -> Iterat
         "LOTSE_TELEGRAM_API_URL": api.url,
         "LOTSE_DATABASE_URL": f"sqlite:///{state / 'lotse.db'}",
         "LOTSE_PSEUDONYM_KEY_FILE": str(state / "pseudonym.key"),
+        "LOTSE_TELEGRAM_PORT": str(free_port()),  # /health, /ready, /metrics (and the webhook, if one is set)
         **env,
     }
     mark = api.mark()
@@ -75,8 +78,7 @@ def gateway_process(api: FakeBotApi, state: Path, env: dict[str, str]) -> Iterat
             api.wait_for(mark, lambda c: c.method in ("deleteWebhook", "setWebhook"), timeout=60)
         except TimeoutError:
             raise RuntimeError(f"the gateway did not start:\n{log.read_text(errors='replace')[-3000:]}") from None
-        if "LOTSE_TELEGRAM_PORT" in env:
-            _wait_for_port(int(env["LOTSE_TELEGRAM_PORT"]))
+        _wait_for_port(int(full_env["LOTSE_TELEGRAM_PORT"]))
         yield log
     finally:
         stop(process)
@@ -103,3 +105,12 @@ def wait_for(servers: Servers, text: str, expected: str, timeout: float = 60.0) 
             return time.monotonic() - start
         time.sleep(0.5)
     raise AssertionError(f"the bot did not pick up the change within {timeout:.0f} s")
+
+
+def save(path: Path, change: Callable[[Any], object]) -> None:
+    """Edit one entry file the way the editor does (round trip, comments kept)."""
+    yaml = YAML(typ="rt")
+    doc = yaml.load(path.read_text(encoding="utf-8"))
+    change(doc)
+    with path.open("w", encoding="utf-8") as out:
+        yaml.dump(doc, out)

@@ -9,14 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from bot.terminal import send
 from core import config
 from core.knowledge.loader import load_knowledge
 from core.model.reload import reload_rasa, write_servers_file
 from core.model.training import training_data
-from tests.e2e.helpers import ARABIC_QUESTION, wait_for
+from tests.e2e.helpers import ARABIC_QUESTION, save, wait_for
 from tools.servers import Servers, running
 
 NEW_ANSWER = "نص جديد للاختبار: سجّل سكنك خلال أسبوعين في مكتب المواطنين (Bürgeramt)."
@@ -35,15 +34,6 @@ def live(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     }
     with running(model, state, extra_env=env) as servers:
         yield servers, knowledge
-
-
-def save(path: Path, change: callable) -> None:  # type: ignore[valid-type]
-    """Edit one entry file the way the editor does (round trip, comments kept)."""
-    yaml = YAML(typ="rt")
-    doc = yaml.load(path.read_text(encoding="utf-8"))
-    change(doc)
-    with path.open("w", encoding="utf-8") as out:
-        yaml.dump(doc, out)
 
 
 def test_a_changed_answer_is_served_within_a_minute(live: tuple[Servers, Path]) -> None:

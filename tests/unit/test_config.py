@@ -47,6 +47,12 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         "LOTSE_RASA_URL": "http://rasa:5005",
         "LOTSE_RASA_TOKEN_FILE": str(tmp_path / "rasa.token"),
         "LOTSE_RASA_WORKERS": "3",
+        "LOTSE_RASA_URLS": "http://rasa-a:5005, http://rasa-b:5005,",
+        "LOTSE_RASA_MODEL": str(tmp_path / "model.tar.gz"),
+        "LOTSE_LISTEN": "0.0.0.0",
+        "LOTSE_RASA_PORT": "5105",
+        "LOTSE_ACTIONS_PORT": "5155",
+        "LOTSE_ACTIONS_URL": "http://actions:5155/",
         "LOTSE_REDIS_URL": "redis://redis:6379/0",
         "LOTSE_RELOAD_POLL_SECONDS": "0.5",
         "LOTSE_CONVERSATION_RETENTION_DAYS": "7",
@@ -71,7 +77,15 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         tmp_path / "rasa.token",
         3,
     )
-    assert (settings.redis_url, settings.reload_poll_seconds) == ("redis://redis:6379/0", 0.5)
+    assert settings.rasa_servers == ("http://rasa-a:5005", "http://rasa-b:5005")
+    assert settings.rasa_model == tmp_path / "model.tar.gz"
+    assert (settings.listen, settings.rasa_port, settings.actions_port) == ("0.0.0.0", 5105, 5155)
+    assert settings.actions_url == "http://actions:5155"
+    assert (settings.redis_url, settings.redis_configured, settings.reload_poll_seconds) == (
+        "redis://redis:6379/0",
+        True,
+        0.5,
+    )
     assert settings.retention == Retention(conversations=7, feedback=8, closed_cases=9, unclosed_cases=10, inbox=11)
     assert settings.editor == EditorSettings("0.0.0.0", 9000, "/redaktion", tmp_path / "tokens.yml", "s" * 40)
     assert settings.editor_tokens_file == tmp_path / "tokens.yml"
@@ -95,6 +109,12 @@ def test_empty_values_fall_back_to_the_defaults() -> None:
         "LOTSE_RASA_URL",
         "LOTSE_RASA_TOKEN_FILE",
         "LOTSE_RASA_WORKERS",
+        "LOTSE_RASA_URLS",
+        "LOTSE_RASA_MODEL",
+        "LOTSE_LISTEN",
+        "LOTSE_RASA_PORT",
+        "LOTSE_ACTIONS_PORT",
+        "LOTSE_ACTIONS_URL",
         "LOTSE_REDIS_URL",
         "LOTSE_RELOAD_POLL_SECONDS",
         "LOTSE_INBOX_RETENTION_DAYS",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.telegram.handlers import as_typed
-from bot.telegram.rate_limit import RateLimiter
 from bot.telegram.rendering import render, split_text
 from core.languages import language_from_code
 from core.text_normalisation import clean
@@ -40,17 +39,6 @@ def test_render_refuses_payloads_telegram_would_reject() -> None:
             [{"text": "x", "buttons": [{"title": "t", "payload": "/choose_entry" + "ü" * 30}]}],
             lambda key, language: key,
         )
-
-
-def test_rate_limit_allows_the_limit_per_window_and_notifies_once() -> None:
-    now = [0.0]
-    limiter = RateLimiter(3, window_s=60, clock=lambda: now[0])
-    verdicts = [limiter.check("chat") for _ in range(5)]
-    assert [v.allowed for v in verdicts] == [True, True, True, False, False]
-    assert [v.notify for v in verdicts] == [False, False, False, True, False]
-    assert limiter.check("other").allowed  # chats are limited separately
-    now[0] = 61.0
-    assert limiter.check("chat").allowed
 
 
 @pytest.mark.parametrize(

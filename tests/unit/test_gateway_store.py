@@ -1,0 +1,72 @@
+"""The gateway's shared records on SQLite and PostgreSQL: what lets any replica take a chat's next update."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from core.store.database import Base, engine, migrate
+from core.store.gateway_records import Delivery, GatewayStore, Proposal
+
+POSTGRES_URL = os.environ.get("LOTSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        created = engine(f"sqlite:///{tmp_path / 'lotse.db'}")
+    else:
+        created = engine(POSTGRES_URL)
+        try:
+            with created.begin() as connection:  # a clean slate: these tables belong to the tests
+                Base.metadata.drop_all(connection)
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        except OperationalError as error:
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} (.ci/run starts it): {error}")
+    migrate(created)
+    yield created
+    created.dispose()
+
+
+def test_an_update_is_new_then_unfinished_then_done(database: Engine) -> None:
+    store = GatewayStore(database)
+    assert store.take(41) == Delivery()
+    assert store.take(41) == Delivery(retry=True)  # the first attempt was cut off
+    store.notified(41)
+    assert store.take(41) == Delivery(retry=True, notified=True)
+    store.finish(41)
+    assert store.take(41).done
+    assert store.take(42) == Delivery()  # others are not affected
+
+
+def test_the_rate_limit_counts_per_chat_and_minute_and_notifies_once(database: Engine) -> None:
+    store = GatewayStore(database)
+    now = dt.datetime(2026, 12, 7, 12, 0, 5)
+    verdicts = [store.count("chat-a", 3, now) for _ in range(5)]
+    assert [v.allowed for v in verdicts] == [True, True, True, False, False]
+    assert [v.notify for v in verdicts] == [False, False, False, True, False]
+    assert store.count("chat-b", 3, now).allowed  # chats are limited separately
+    assert store.count("chat-a", 3, now + dt.timedelta(minutes=1)).allowed  # a new minute
+
+
+def test_language_and_proposal_are_kept_per_chat_and_deleted_with_it(database: Engine) -> None:
+    store = GatewayStore(database)
+    shown = dt.datetime(2026, 12, 7, 12, 0)
+    store.remember_language("chat-a", "uk")
+    store.keep_proposal("chat-a", Proposal({"service": "mbe", "question": "Диплом"}, shown))
+    store.count("chat-a", 20)
+    assert store.language("chat-a") == "uk"
+    assert store.proposal("chat-a") == Proposal({"service": "mbe", "question": "Диплом"}, shown)
+    assert store.language("chat-b") is None and store.proposal("chat-b") is None
+    store.keep_proposal("chat-a", None)  # answered
+    assert store.proposal("chat-a") is None and store.language("chat-a") == "uk"
+    store.keep_proposal("chat-a", Proposal({"service": "mbe"}, shown))
+    assert store.delete_chat("chat-a") == 2  # the chat's state and its rate window
+    assert store.language("chat-a") is None and store.proposal("chat-a") is None
