@@ -25,6 +25,8 @@ from core import config
 from core.config import Settings, SettingsError
 from core.secret_file import secret_from_file
 
+LOCK_LIFETIME_S = 20
+
 
 def endpoints(settings: Settings, workers: int) -> dict[str, Any]:
     """Rasa's endpoints.yml for these settings."""
@@ -75,6 +77,10 @@ def main() -> int:
     os.chdir(config.ROOT)
     os.environ["SANIC_WORKERS"] = str(workers)
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    # How long a conversation's lock outlives a Rasa server killed while holding it (Rasa's default: 60 s, during
+    # which that person's redelivered message waits). Longer than the slowest turn; the gateway's per-chat lock
+    # keeps one message per chat in Rasa anyway (docs/decisions/008-replicas.md).
+    os.environ.setdefault("TICKET_LOCK_LIFETIME", str(LOCK_LIFETIME_S))
     arguments = ["run", "--enable-api", "--model", str(model), "--endpoints", str(endpoint_file)]
     arguments += ["--credentials", "credentials.yml", "--port", str(settings.rasa_port), "--interface", settings.listen]
     os.execv(sys.executable, [sys.executable, "-m", "tools.rasa_with_token", str(token_file), *arguments])

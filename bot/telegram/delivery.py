@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
@@ -36,7 +36,9 @@ from core.store.gateway_records import Delivery, GatewayStore
 logger = logging.getLogger(__name__)
 
 LOCK_POLL_S = 0.05  # how often a waiting update asks PostgreSQL for its chat's lock
-MAX_CONCURRENT_UPDATES = 256  # chats handled at once by one replica (each waits mostly for Rasa)
+# Updates handled at once by one replica (each waits mostly for Rasa). Each holds a PostgreSQL connection for its
+# chat's lock: replicas x this must stay below the server's max_connections (100 by default).
+MAX_CONCURRENT_UPDATES = 32
 # The two-key advisory lock space does not overlap the one-key space the chats use.
 HANDOVER_CHECKS_LOCK = (1, 1)
 
@@ -59,8 +61,14 @@ class ChatLocks:
     """One chat's updates one at a time: in this process, and on PostgreSQL across processes."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
         self._shared = engine.dialect.name == "postgresql"
+        # Connections of their own, one per update in flight (UpdateDelivery admits at most that many): a lock
+        # waiting for a pooled connection would block the event loop.
+        self._engine = (
+            create_engine(engine.url, pool_size=MAX_CONCURRENT_UPDATES + 1, max_overflow=0, pool_pre_ping=True)
+            if self._shared
+            else engine  # not used: one process, its asyncio locks
+        )
         self._local: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @contextlib.asynccontextmanager
@@ -114,6 +122,7 @@ class UpdateDelivery(BaseUpdateProcessor):
         super().__init__(MAX_CONCURRENT_UPDATES)
         self.store = store
         self.locks = locks
+        self._admitted = asyncio.Semaphore(MAX_CONCURRENT_UPDATES)  # webhook requests do not pass PTB's semaphore
         self._attempts: dict[int, Delivery] = {}  # updates being handled here, and what earlier attempts did
         self._failed: set[int] = set()
 
@@ -144,7 +153,7 @@ class UpdateDelivery(BaseUpdateProcessor):
         chat_id = update.effective_chat.id if update.effective_chat else 0
         started = False
         try:
-            async with self.locks.hold(chat_id):
+            async with self._admitted, self.locks.hold(chat_id):
                 attempt = self.store.take(update.update_id)
                 if attempt.done:
                     logger.info("update %s: handled before, acknowledged again", update.update_id)

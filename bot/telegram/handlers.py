@@ -36,7 +36,7 @@ from bot.telegram.delivery import RETRYABLE, Redeliver, UpdateDelivery
 from bot.telegram.handover import HandoverDesk
 from bot.telegram.pseudonyms import Pseudonyms
 from bot.telegram.rasa_client import RasaClient, RasaUnavailable
-from bot.telegram.rendering import Button, keyboard, render
+from bot.telegram.rendering import Button, Outgoing, keyboard, render
 from core.i18n.messages import Messages
 from core.languages import LANGUAGES, language_from_code
 from core.metrics import RASA_ERRORS
@@ -327,15 +327,28 @@ class Gateway:
             replies = await self._after_rasa_failed(context, update, request)
             if replies is None:
                 return
-        language = None
-        for message in render(replies, self.texts.text):
-            language = message.language or language
+        messages = render(replies, self.texts.text)
+        self._remember(sender, messages)
+        for message in messages:
             if message.consent:
                 message.rows += self.desk.consent_rows(message.consent)
-                self.store.keep_proposal(sender, Proposal(message.consent, utcnow()))
             await self._say(context, chat_id, message.text, message.rows)
-        if language:
-            self.store.remember_language(sender, language)
+
+    def _remember(self, sender: str, messages: list[Outgoing]) -> None:
+        """Keep the chat's answer language and a consent screen for the chat's next update, before any reply is sent.
+
+        Rasa has stored the turn by now: a failure here must not make Telegram deliver the update again (Rasa would
+        answer it twice). Without the language the next answer falls back to the app's language; without the
+        proposal a consent press says it expired and the person asks again.
+        """
+        try:
+            for message in messages:
+                if message.language:
+                    self.store.remember_language(sender, message.language)
+                if message.consent:
+                    self.store.keep_proposal(sender, Proposal(message.consent, utcnow()))
+        except SQLAlchemyError as error:
+            logger.warning("chat state not kept: %s", type(error).__name__)
 
     async def _after_rasa_failed(
         self, context: ContextTypes.DEFAULT_TYPE, update: Update, request: asyncio.Future[list[dict[str, Any]]]

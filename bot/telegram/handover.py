@@ -137,9 +137,10 @@ class HandoverDesk:
         except TelegramError as error:
             logger.warning("handover case=%d not delivered yet: %s", case.id, type(error).__name__)
             return False
-        if self.cases.mark_sent(case.id, group, posted.message_id) is None:  # withdrawn in the meantime
+        if self.cases.mark_sent(case.id, group, posted.message_id) is None:  # withdrawn, or sent by another replica
             await _remove(bot, group, posted.message_id, self._group("group_removed", id=case.id))
-            return False
+            now = self.cases.get(case.id)
+            return now is not None and now.state != "consented"  # sent: that delivery told the person
         logger.info("handover case=%d sent", case.id)
         await self._tell(
             bot,
@@ -275,7 +276,7 @@ class HandoverDesk:
             await asyncio.sleep(interval_s)
 
     async def check_once(self, bot: Bot) -> None:
-        for case in self.cases.awaiting_delivery():
+        for case in self.cases.awaiting_delivery(utcnow()):
             await self.deliver(bot, case)
         for case in self.cases.overdue(utcnow()):
             if self.cases.mark_overdue_notified(case.id) is None:

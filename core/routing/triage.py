@@ -12,7 +12,7 @@ shared with the ranker). Thresholds are tuned by cross-validation on the corpus
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,20 +81,30 @@ class LabelledText:
 ORDINARY_INTENTS = ("greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "help", "choose_language")
 
 
-def _nlu_examples(intent: str) -> Iterator[str]:
-    """The examples Rasa learns for `intent` (data/nlu/*.yml), so both layers agree on what it means."""
+def _nlu_examples() -> dict[str, list[str]]:
+    """The examples Rasa learns per intent (data/nlu/*.yml), so both layers agree on what each means.
+
+    Read once per build, with libyaml's parser: the generated knowledge questions make these files large, and
+    reading them in pure Python for each intent took most of a knowledge reload (docs/decisions/008-replicas.md).
+    """
+    examples: dict[str, list[str]] = {}
     for path in sorted(NLU_DIR.glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            if block.get("intent") == intent:
-                yield from (line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- "))
+        for block in (yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}).get("nlu") or []:
+            if "intent" in block:
+                lines = block["examples"].splitlines()
+                examples.setdefault(block["intent"], []).extend(
+                    line[2:].strip() for line in lines if line.startswith("- ")
+                )
+    return examples
 
 
 def training_texts(knowledge: KnowledgeBase, corpus: Sequence[TriageExample]) -> list[LabelledText]:
     """Corpus, Rasa's conversation examples, knowledge questions and Integreat questions, labelled, each text once."""
+    nlu = _nlu_examples()
     texts = [LabelledText(e.text, e.label, e.set, e.language) for e in corpus]
-    texts += [LabelledText(t, Label.PERSON, "nlu") for t in _nlu_examples("talk_to_person")]
-    texts += [LabelledText(t, Label.OFF_TOPIC, "nlu") for t in _nlu_examples("out_of_scope")]
-    texts += [LabelledText(t, Label.ORDINARY, "nlu") for intent in ORDINARY_INTENTS for t in _nlu_examples(intent)]
+    texts += [LabelledText(t, Label.PERSON, "nlu") for t in nlu.get("talk_to_person", [])]
+    texts += [LabelledText(t, Label.OFF_TOPIC, "nlu") for t in nlu.get("out_of_scope", [])]
+    texts += [LabelledText(t, Label.ORDINARY, "nlu") for intent in ORDINARY_INTENTS for t in nlu.get(intent, [])]
     texts += [
         LabelledText(q, Label.ORDINARY, "knowledge", lang)
         for entry_id, lang, q in knowledge.questions()

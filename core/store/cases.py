@@ -25,6 +25,7 @@ OPEN_STATES = ("consented", "sent", "claimed", "answered")
 STATES = (*OPEN_STATES, "closed")
 TALKING_STATES = ("claimed", "answered")  # the person's messages go to the counsellor
 DEFAULT_RESPONSE_TIME = dt.timedelta(days=3)
+DELIVERY_GRACE = dt.timedelta(seconds=10)
 _DURATION = re.compile(r"(\d+)\s*(working days?|business days?|days?|hours?|h\b|minutes?)", re.IGNORECASE)
 
 
@@ -179,9 +180,12 @@ class CaseStore:
             rows = session.execute(select(Case.state, func.count()).group_by(Case.state)).all()
         return {state: count for state, count in rows}
 
-    def awaiting_delivery(self) -> list[Case]:
+    def awaiting_delivery(self, now: dt.datetime) -> list[Case]:
+        """Consented cases not delivered yet, left alone for DELIVERY_GRACE after the consent: the gateway that took
+        the consent is delivering them then, and a second gateway's check would post the case twice."""
         with self._sessions() as session:
-            return list(session.scalars(select(Case).where(Case.state == "consented").order_by(Case.id)))
+            waiting = select(Case).where(Case.state == "consented", Case.consented_at < now - DELIVERY_GRACE)
+            return list(session.scalars(waiting.order_by(Case.id)))
 
     def overdue(self, now: dt.datetime) -> list[Case]:
         """Sent, unclaimed past the promised response time, and the person not told yet."""

@@ -29,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from core.store.database import Base, engine, migrate, utcnow
@@ -133,12 +132,17 @@ class GatewayStore:
         the same time: a row without `done_at` is an attempt that was interrupted (a replica killed, Rasa down).
         """
         now = utcnow()
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        recording = (
+            insert(ProcessedUpdate)
+            .values(update_id=update_id, received_at=now, notified=False)
+            .on_conflict_do_nothing()  # not an error: PostgreSQL would log every redelivery as one
+            .returning(ProcessedUpdate.update_id)
+        )
         with self._sessions() as session:
-            try:
-                session.add(ProcessedUpdate(update_id=update_id, received_at=now, notified=False))
-                session.commit()
-            except IntegrityError:
-                session.rollback()
+            new = session.execute(recording).first() is not None
+            session.commit()
+            if not new:
                 seen = session.get(ProcessedUpdate, update_id)
                 if seen is None:  # forgotten between the insert and the read: a very old update
                     return Delivery(done=True)

@@ -283,6 +283,23 @@ def test_with_rasa_down_the_person_is_told_once_and_the_redelivery_is_answered(p
     assert production.replies(user, update) == []  # handled: a later redelivery is only acknowledged
 
 
+def test_retention_clears_rasa_s_postgresql_tracker_and_the_shared_chat_state(production: Production) -> None:
+    user = TelegramUser(production.api, 720_000_005, "fr")
+    production.replies(user, user.message_update("Comment déclarer mon logement ?"))
+    assert production.events(user) > 0
+    env = {
+        **production.components["telegram"].command_env,
+        "LOTSE_CONVERSATION_RETENTION_DAYS": "0",
+    }
+    done = subprocess.run(
+        [str(config.ACTIONS_PYTHON), "-m", "tools.cli", "cleanup"], env=env, capture_output=True, text=True, check=True
+    )
+    assert production.events(user) == 0
+    with create_engine(production.database_url).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM gateway_chats")).scalar_one() == 0
+    assert "chat states" in done.stdout
+
+
 def test_sigterm_stops_every_component_within_seconds(production: Production) -> None:
     stopped: dict[str, float] = {}
     for name, component in production.components.items():

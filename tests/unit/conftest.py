@@ -8,20 +8,27 @@ call the same `Router` in-process as if `build_router` had run here.
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from core import config
 from core.i18n.messages import Messages
 from core.knowledge.base import KnowledgeBase
 from core.knowledge.loader import load_knowledge
+from core.store import cases, gateway_records, inbox  # noqa: F401 (their tables join Base.metadata)
+from core.store.database import Base, engine, migrate
 
 if TYPE_CHECKING:  # the router's modules load when the pickle is read, not at every collection
     from core.routing.router import Router
@@ -109,3 +116,36 @@ def lexical_router() -> Router:
     if _router_build is None:  # collected some other way: build it now
         _router_build = RouterBuild(config.settings().knowledge_dir)
     return _router_build.result()
+
+
+POSTGRES_URL = os.environ.get("LOTSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _fresh(url: str) -> Engine:
+    """The project's database at `url`, migrated; on PostgreSQL emptied first (these tables belong to the tests)."""
+    created = engine(url)
+    if created.dialect.name == "postgresql":
+        try:
+            with created.begin() as connection:
+                Base.metadata.drop_all(connection)
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        except OperationalError as error:
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} (.ci/run starts it): {error}")
+    migrate(created)
+    return created
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The project's database on SQLite (one machine) and on PostgreSQL (production), fresh for each test."""
+    created = _fresh(f"sqlite:///{tmp_path / 'lotse.db'}" if request.param == "sqlite" else POSTGRES_URL)
+    yield created
+    created.dispose()
+
+
+@pytest.fixture
+def postgres() -> Iterator[Engine]:
+    """The project's database on PostgreSQL only: what only PostgreSQL does (locks across processes)."""
+    created = _fresh(POSTGRES_URL)
+    yield created
+    created.dispose()

@@ -3,36 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
-from core.store.database import Base, engine, migrate
 from core.store.gateway_records import Delivery, GatewayStore, Proposal
-
-POSTGRES_URL = os.environ.get("LOTSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        created = engine(f"sqlite:///{tmp_path / 'lotse.db'}")
-    else:
-        created = engine(POSTGRES_URL)
-        try:
-            with created.begin() as connection:  # a clean slate: these tables belong to the tests
-                Base.metadata.drop_all(connection)
-                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        except OperationalError as error:
-            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} (.ci/run starts it): {error}")
-    migrate(created)
-    yield created
-    created.dispose()
 
 
 def test_an_update_is_new_then_unfinished_then_done(database: Engine) -> None:
