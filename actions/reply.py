@@ -18,6 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.redelivery import earlier_answer
 from core.conversation import SLOTS, take_turn
 from core.i18n.messages import messages
 from core.languages import language_from_code
@@ -52,6 +53,13 @@ class ActionReply(Action):
         # The app's language setting (sent by the Telegram gateway) is the first guess; the text decides
         # when it clearly disagrees (Router._language switches only on a confident detection).
         metadata = message.get("metadata") or {}
+        if metadata.get("update_id") is not None:
+            repeated = earlier_answer(tracker.events, metadata["update_id"])
+            if repeated is not None:
+                logger.info("redelivered message: the earlier answer again, no state change")
+                for reply in repeated:
+                    dispatcher.utter_message(**reply)
+                return []
         current = tracker.get_slot("language") or language_from_code(metadata.get("language_code"))
         nlu = Nlu.from_parse(message)
         text = clean(message.get("text") or "")

@@ -33,9 +33,13 @@ def encoder() -> Encoder | None:
     return load_encoder()
 
 
-def build_router(knowledge: KnowledgeBase, semantic: bool = True) -> Router:
-    """A router for `knowledge`, with the process's embedding model if `semantic` and it is on disk."""
-    return Router(knowledge, Ranker(knowledge, encoder() if semantic else None))
+def build_router(knowledge: KnowledgeBase, semantic: bool = True, previous: Router | None = None) -> Router:
+    """A router for `knowledge`, with the process's embedding model if `semantic` and it is on disk; the previous
+    router's triage model where its inputs did not change."""
+    ranker = Ranker(knowledge, encoder() if semantic else None)
+    triage_encoder = ranker.encoder if ranker.mode != "lexical" else None
+    kept = previous.triage if previous and previous.triage.trained_for(knowledge, triage_encoder) else None
+    return Router(knowledge, ranker, triage=kept)
 
 
 def knowledge_fingerprint(directory: Path) -> str:
@@ -133,7 +137,7 @@ def _build(fingerprint: str, encode: bool = True) -> tuple[Router, str]:
     semantic = model is not None and (
         encode or model.has_cached(embedded_texts(result.knowledge) + triage_texts(result.knowledge))
     )
-    built = build_router(result.knowledge, semantic)
+    built = build_router(result.knowledge, semantic, _current[0] if _current else None)
     logger.info(
         "knowledge loaded: %d entries, %d services, routing: %s",
         len(result.knowledge.entries),

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -83,34 +84,35 @@ def _wait_until_up(
     raise RuntimeError(f"{url} did not come up within {STARTUP_TIMEOUT_S} s; see {log}")
 
 
-# An empty message for the action server: answering it needs the router, so the answer comes once it is built.
-_WARM_UP = {
-    "next_action": "action_reply",
-    "sender_id": "lotse-warm-up",
-    "version": "3.6.21",
-    "domain": {},
-    "tracker": {
-        "sender_id": "lotse-warm-up",
-        "slots": {},
+def ask_action_server(actions_url: str, text: str, slots: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The action server's replies to `text`, asked the way Rasa asks it (a tracker with only that message).
+
+    Nothing is stored: the action server answers without Rasa's tracker store.
+    """
+    tracker = {
+        "sender_id": "lotse-direct",
+        "slots": slots or {},
         "events": [],
         "paused": False,
         "followup_action": None,
         "active_loop": {},
         "latest_action_name": None,
-        "latest_message": {"text": "", "intent": {}, "entities": []},
-    },
-}
+        "latest_message": {"text": text, "intent": {}, "entities": []},
+    }
+    call = {"next_action": "action_reply", "sender_id": "lotse-direct", "version": "3.6.21", "domain": {}}
+    response = httpx.post(f"{actions_url}/webhook", json={**call, "tracker": tracker}, timeout=STARTUP_TIMEOUT_S)
+    response.raise_for_status()
+    return list(response.json().get("responses", []))
 
 
 def _wait_for_router(actions_url: str) -> None:
     """Return once the action server has built its router (knowledge, ranker, triage: tens of seconds).
 
-    Its health endpoint answers at once, but the first user message would wait for the build
-    (docs/decisions/005-serving-performance.md) and could time out in the channel (the Telegram gateway
-    gives up after LOTSE_RASA_TIMEOUT, 20 s).
-    Nothing is stored: the action server answers without Rasa's tracker store.
+    Its /ready answers once the router is built, but the first user message would still wait for what the
+    first answer loads (docs/decisions/005-serving-performance.md) and could time out in the channel (the
+    Telegram gateway gives up after LOTSE_RASA_TIMEOUT, 20 s): an empty message makes it load now.
     """
-    httpx.post(f"{actions_url}/webhook", json=_WARM_UP, timeout=STARTUP_TIMEOUT_S).raise_for_status()
+    ask_action_server(actions_url, "")
 
 
 def spawn(command: list[str], log: Path, env: dict[str, str], umask: int = 0o077) -> subprocess.Popen[bytes]:

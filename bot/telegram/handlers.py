@@ -314,6 +314,7 @@ class Gateway:
             "language_code": user.language_code if user else None,
             "warm_services": self.desk.warm_services,
             "button": button,
+            "update_id": update.update_id,  # a redelivery after Rasa stored the turn is answered as before
         }
         sender = self.pseudonyms.sender(chat_id)
         request = asyncio.ensure_future(self.rasa.send(sender, text, metadata))

@@ -12,6 +12,7 @@ shared with the ranker). Thresholds are tuned by cross-validation on the corpus
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -176,6 +177,7 @@ class TriageModel:
         corpus = list(training_corpus() if corpus is None else corpus)
         self.thresholds = thresholds or (SEMANTIC_THRESHOLDS if encoder else LEXICAL_THRESHOLDS)
         labelled = training_texts(knowledge, corpus)
+        self.inputs = _inputs(labelled, encoder, corpus)
         texts = [item.text for item in labelled]
         self._classifier = TriageClassifier(
             texts, [item.label for item in labelled], encoder.encode_cached(texts) if encoder else None
@@ -185,6 +187,13 @@ class TriageModel:
         self._who = CharNgramClassifier(
             [e.text for e in emergencies], ["other" if e.about_other else "self" for e in emergencies]
         )
+
+    def trained_for(self, knowledge: KnowledgeBase, encoder: Encoder | None) -> bool:
+        """True if a model built for `knowledge` now would be this one: a knowledge change that leaves the triage's
+        inputs alone (an answer, a source) reuses it instead of training it again (decision 008: the rebuild must
+        reach every replica within a minute)."""
+        corpus = list(training_corpus())
+        return self.inputs == _inputs(training_texts(knowledge, corpus), encoder, corpus)
 
     def emergency_kind(self, text: str) -> tuple[EmergencyKind, bool]:
         """Which first action fits an emergency message, and whether it is about another person.
@@ -209,6 +218,16 @@ class TriageModel:
             margins[Label.PERSON] >= t.person,
             margins[Label.OFF_TOPIC] >= t.off_topic,
         )
+
+
+def _inputs(labelled: Sequence[LabelledText], encoder: Encoder | None, corpus: Sequence[TriageExample]) -> str:
+    """A digest of everything a TriageModel learns from: labelled texts, the emergency corpus, the embedding model."""
+    digest = hashlib.sha256(repr(encoder.name if encoder else None).encode())
+    for item in labelled:
+        digest.update(f"{item.label}\0{item.text}\n".encode())
+    for example in corpus:
+        digest.update(f"{example.emergency_kind}\0{example.about_other}\0{example.text}\n".encode())
+    return digest.hexdigest()
 
 
 def triage_texts(knowledge: KnowledgeBase) -> list[str]:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from ruamel.yaml import YAML
 
 from bot.terminal import send
@@ -114,3 +118,85 @@ def save(path: Path, change: Callable[[Any], object]) -> None:
     change(doc)
     with path.open("w", encoding="utf-8") as out:
         yaml.dump(doc, out)
+
+
+# What says a component served by `./lotse serve KIND` is ready (docs/production.md).
+READY_PATHS = {"rasa": "/", "actions": "/ready", "telegram": "/ready", "editor": "/health"}
+START_TIMEOUT_S = 240.0
+
+
+@dataclass
+class Component:
+    """One process of the topology, started as `./lotse serve KIND` with its own port and data folder."""
+
+    name: str
+    kind: str
+    port: int
+    env: dict[str, str]
+    logs: Path
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log(self) -> Path:
+        """This start's log: a restart gets a file of its own, so a killed process's last lines are kept."""
+        return self.logs / f"{self.name}.{self.starts}.log"
+
+    def start(self) -> None:
+        self.starts += 1
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(config.ACTIONS_PYTHON), "-m", "tools.cli", "serve", self.kind],
+                cwd=config.ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def ready(self) -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(self.url + READY_PATHS[self.kind], timeout=2).status_code == 200
+        return False
+
+    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready():
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} not ready within {timeout:.0f} s:\n{self.tail()}")
+            time.sleep(0.3)
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def kill(self) -> None:
+        """SIGKILL to the component's whole process group: the machine or container it runs in died."""
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    @property
+    def pid(self) -> int | None:
+        """The running process's id (None once it ended)."""
+        return self.process.pid if self.process and self.process.poll() is None else None
+
+    def get(self, path: str) -> httpx.Response:
+        return httpx.get(f"{self.url}{path}", timeout=10)

@@ -31,8 +31,8 @@ from core.knowledge.loader import load_knowledge
 from core.model.rasa_api import token_for
 from core.payloads import DELETE_YES
 from tests.e2e.fake_telegram import TOKEN, Call, FakeBotApi, TelegramUser
-from tests.e2e.helpers import save
-from tools.servers import free_port, spawn
+from tests.e2e.helpers import Component, save
+from tools.servers import ask_action_server, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +41,6 @@ SECRET = "serve-test-secret_0123456789abcdefghijkl"
 ENTRY = ("offices", "anmeldung")
 QUESTION = "How do I register my flat?"
 CHANGED = "Changed answer for the replicas test: register within two weeks."
-START_S = 240.0
 
 
 def fresh_database(name: str) -> str:
@@ -52,37 +51,6 @@ def fresh_database(name: str) -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return f"{POSTGRES}/{name}"
-
-
-@dataclass
-class Component:
-    name: str
-    url: str
-    ready_path: str
-    command_env: dict[str, str]
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [str(config.ACTIONS_PYTHON), "-m", "tools.cli", "serve", self.name]
-        self.process = spawn(command, self.log, self.command_env)
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_S
-        while time.monotonic() < deadline:
-            assert self.process is not None and self.process.poll() is None, self.log.read_text(errors="replace")[
-                -3000:
-            ]
-            try:
-                if httpx.get(f"{self.url}{self.ready_path}", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"{self.name} not ready within {START_S:.0f} s")
-
-    def get(self, path: str) -> httpx.Response:
-        return httpx.get(f"{self.url}{path}", timeout=10)
 
 
 @dataclass
@@ -130,61 +98,41 @@ def production(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "LOTSE_LISTEN": "127.0.0.1",
         "LOTSE_DATA_DIR": str(state),
     }
-    ports = {name: free_port() for name in ("actions", "actions-b", "rasa", "telegram", "editor")}
+    logs = state / "logs"
+    logs.mkdir()
     with FakeBotApi() as api:
+        # A second action server on the same knowledge folder: a change must reach both.
         components = {
-            "actions": Component(
-                "actions",
-                f"http://127.0.0.1:{ports['actions']}",
-                "/ready",
-                {**common, "LOTSE_ACTIONS_PORT": str(ports["actions"])},
-                state / "actions.log",
-            ),
-            # A second replica on the same knowledge folder: a change must reach both.
-            "actions-b": Component(
-                "actions",
-                f"http://127.0.0.1:{ports['actions-b']}",
-                "/ready",
-                {**common, "LOTSE_ACTIONS_PORT": str(ports["actions-b"])},
-                state / "actions-b.log",
-            ),
-            "rasa": Component(
-                "rasa",
-                f"http://127.0.0.1:{ports['rasa']}",
-                "/",
-                {
-                    **common,
-                    "LOTSE_RASA_PORT": str(ports["rasa"]),
-                    "LOTSE_ACTIONS_URL": f"http://127.0.0.1:{ports['actions']}",
-                    "LOTSE_RASA_MODEL": str(model),
-                    "LOTSE_RASA_TOKEN_FILE": str(token_for(state)),
-                },
-                state / "rasa.log",
-            ),
-            "telegram": Component(
-                "telegram",
-                f"http://127.0.0.1:{ports['telegram']}",
-                "/ready",
-                {
-                    **common,
-                    "TELEGRAM_BOT_TOKEN": TOKEN,
-                    "LOTSE_TELEGRAM_API_URL": api.url,
-                    "LOTSE_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{ports['telegram']}/telegram",
-                    "LOTSE_TELEGRAM_WEBHOOK_SECRET": SECRET,
-                    "LOTSE_TELEGRAM_PORT": str(ports["telegram"]),
-                    "LOTSE_RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
-                    "LOTSE_PSEUDONYM_KEY_FILE": str(key_file),
-                },
-                state / "telegram.log",
-            ),
-            "editor": Component(
-                "editor",
-                f"http://127.0.0.1:{ports['editor']}",
-                "/health",
-                {**common, "LOTSE_EDITOR_PORT": str(ports["editor"])},
-                state / "editor.log",
-            ),
+            name: Component(name, kind, free_port(), {}, logs)
+            for name, kind in (
+                ("actions", "actions"),
+                ("actions-b", "actions"),
+                ("rasa", "rasa"),
+                ("telegram", "telegram"),
+                ("editor", "editor"),
+            )
         }
+        ports = {name: component.port for name, component in components.items()}
+        components["actions"].env = {**common, "LOTSE_ACTIONS_PORT": str(ports["actions"])}
+        components["actions-b"].env = {**common, "LOTSE_ACTIONS_PORT": str(ports["actions-b"])}
+        components["rasa"].env = {
+            **common,
+            "LOTSE_RASA_PORT": str(ports["rasa"]),
+            "LOTSE_ACTIONS_URL": f"http://127.0.0.1:{ports['actions']}",
+            "LOTSE_RASA_MODEL": str(model),
+            "LOTSE_RASA_TOKEN_FILE": str(token_for(state)),
+        }
+        components["telegram"].env = {
+            **common,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "LOTSE_TELEGRAM_API_URL": api.url,
+            "LOTSE_TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{ports['telegram']}/telegram",
+            "LOTSE_TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "LOTSE_TELEGRAM_PORT": str(ports["telegram"]),
+            "LOTSE_RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
+            "LOTSE_PSEUDONYM_KEY_FILE": str(key_file),
+        }
+        components["editor"].env = {**common, "LOTSE_EDITOR_PORT": str(ports["editor"])}
         try:
             for component in components.values():
                 component.start()
@@ -193,9 +141,8 @@ def production(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             yield Production(api, components, tracker_url, database_url, knowledge, Pseudonyms(load_key(key_file)))
         finally:
             for component in components.values():
-                if component.process is not None and component.process.poll() is None:
-                    component.process.kill()
-                    component.process.wait()
+                if component.pid is not None:
+                    component.kill()
 
 
 def test_health_and_readiness_of_every_component(production: Production) -> None:
@@ -268,9 +215,7 @@ def test_a_knowledge_change_reaches_every_action_server_within_a_minute(producti
 
 def test_with_rasa_down_the_person_is_told_once_and_the_redelivery_is_answered(production: Production) -> None:
     rasa = production.components["rasa"]
-    assert rasa.process is not None
-    os.killpg(rasa.process.pid, signal.SIGKILL)
-    rasa.process.wait()
+    rasa.kill()
     user = TelegramUser(production.api, 720_000_004, "ar")
     update = user.message_update("كيف أسجل سكني؟")
     told = production.replies(user, update, status=503)  # not acknowledged: Telegram delivers it again
@@ -288,7 +233,7 @@ def test_retention_clears_rasa_s_postgresql_tracker_and_the_shared_chat_state(pr
     production.replies(user, user.message_update("Comment déclarer mon logement ?"))
     assert production.events(user) > 0
     env = {
-        **production.components["telegram"].command_env,
+        **production.components["telegram"].env,
         "LOTSE_CONVERSATION_RETENTION_DAYS": "0",
     }
     done = subprocess.run(
@@ -321,22 +266,4 @@ def production_text(key: str, language: str) -> str:
 
 def _answer(actions_url: str, question: str) -> str:
     """The action server's answer to `question`, asked directly as Rasa would ask it."""
-    call = {
-        "next_action": "action_reply",
-        "sender_id": f"replica-check-{time.monotonic_ns()}",
-        "version": "3.6.21",
-        "domain": {},
-        "tracker": {
-            "sender_id": "replica-check",
-            "slots": {"language": "en"},
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": None,
-            "latest_message": {"text": question, "intent": {}, "entities": []},
-        },
-    }
-    response = httpx.post(f"{actions_url}/webhook", json=call, timeout=60)
-    response.raise_for_status()
-    return " ".join(str(r.get("text") or "") for r in response.json().get("responses", []))
+    return " ".join(str(r.get("text") or "") for r in ask_action_server(actions_url, question, {"language": "en"}))

@@ -36,7 +36,6 @@ import random
 import re
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -49,7 +48,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -57,8 +55,9 @@ from core import config
 from core.i18n.messages import messages
 from core.languages import LANGUAGES
 from tests.e2e.fake_telegram import TOKEN, FakeBotApi, TelegramUser
+from tests.e2e.helpers import READY_PATHS, Component
 from tests.e2e.webhook_pusher import WebhookPusher
-from tools.servers import free_port
+from tools.servers import ask_action_server, free_port
 
 HAPROXY = Path("/usr/sbin/haproxy")
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -88,7 +87,6 @@ GROUP = -100_555_018
 COUNSELLOR_ID = 9018
 COUNSELLOR = {"id": COUNSELLOR_ID, "is_bot": False, "first_name": "Olena", "last_name": "K."}
 
-START_TIMEOUT_S = 240.0
 STEP_TIMEOUT_S = 60.0  # a person waits this long for an answer, then writes the next message
 CASE_TIMEOUT_S = 30.0  # how long the counsellor looks for a consented case before calling it lost
 FAULT_GRACE_S = 5.0  # a fault's window lasts this long after the component is back
@@ -211,81 +209,6 @@ def cpu_seconds(root: int | None) -> float:
 
 
 # -- the components and the balancer ----------------------------------------------------------------------
-
-READY_PATHS = {"rasa": "/", "actions": "/ready", "telegram": "/ready"}
-
-
-@dataclass
-class Component:
-    """One process of the topology, started as `./lotse serve KIND` with its own port and data folder."""
-
-    name: str
-    kind: str
-    port: int
-    env: dict[str, str]
-    logs: Path
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log(self) -> Path:
-        """This start's log: a restart gets a file of its own, so a killed process's last lines are kept."""
-        return self.logs / f"{self.name}.{self.starts}.log"
-
-    def start(self) -> None:
-        self.starts += 1
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [str(config.ACTIONS_PYTHON), "-m", "tools.cli", "serve", self.kind],
-                cwd=config.ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def ready(self) -> bool:
-        with contextlib.suppress(httpx.HTTPError):
-            return httpx.get(self.url + READY_PATHS[self.kind], timeout=2).status_code == 200
-        return False
-
-    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.ready():
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} not ready within {timeout:.0f} s:\n{self.tail()}")
-            time.sleep(0.3)
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def kill(self) -> None:
-        """SIGKILL to the component's whole process group: the machine or container it runs in died."""
-        assert self.process is not None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def cpu(self) -> float:
-        return cpu_seconds(self.process.pid if self.process and self.process.poll() is None else None)
-
 
 BACKENDS = {"telegram": "gateways", "rasa": "rasa", "actions": "actions"}
 
@@ -1319,7 +1242,7 @@ class Topology:
     def cpu(self, sets: list[Component]) -> dict[str, float]:
         usage: dict[str, float] = collections.defaultdict(float)
         for component in sets:
-            usage[component.kind] += component.cpu()
+            usage[component.kind] += cpu_seconds(component.pid)
         usage["haproxy"] = self.balancer.cpu()
         usage["postgresql"] = cpu_seconds(_service_pid("postgresql"))
         usage["redis"] = cpu_seconds(_service_pid("redis"))
@@ -1432,20 +1355,7 @@ def warm_up(component: Component) -> None:
     the measured runs should not pay for that, nor see it as a slow reply."""
     for words in PHRASES.values():
         for message in (words.greeting, words.questions[0]):
-            tracker = {
-                "sender_id": "topology-warm-up",
-                "slots": {},
-                "events": [],
-                "paused": False,
-                "followup_action": None,
-                "active_loop": {},
-                "latest_action_name": None,
-                "latest_message": {"text": message, "intent": {}, "entities": []},
-            }
-            body = {"next_action": "action_reply", "sender_id": "topology-warm-up", "version": "3.6.21"}
-            httpx.post(
-                f"{component.url}/webhook", json={**body, "domain": {}, "tracker": tracker}, timeout=120
-            ).raise_for_status()
+            ask_action_server(component.url, message)
 
 
 def write_json(report: Report, path: Path) -> None:
