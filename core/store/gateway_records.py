@@ -123,7 +123,8 @@ class GatewayStore:
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._dialect = engine.dialect.name
+        # The upserts below: the same ON CONFLICT statement in both dialects, built by each dialect's insert().
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     def take(self, update_id: int) -> Delivery:
         """Record that a gateway is handling `update_id`; what earlier deliveries of it did.
@@ -132,9 +133,8 @@ class GatewayStore:
         the same time: a row without `done_at` is an attempt that was interrupted (a replica killed, Rasa down).
         """
         now = utcnow()
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         recording = (
-            insert(ProcessedUpdate)
+            self._insert(ProcessedUpdate)
             .values(update_id=update_id, received_at=now, notified=False)
             .on_conflict_do_nothing()  # not an error: PostgreSQL would log every redelivery as one
             .returning(ProcessedUpdate.update_id)
@@ -170,9 +170,8 @@ class GatewayStore:
         One atomic upsert, so two replicas counting the same chat at once both count.
         """
         minute = int((now or utcnow()).timestamp() // 60)
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         counting = (
-            insert(RateWindow)
+            self._insert(RateWindow)
             .values(chat=chat, minute=minute, count=1)
             .on_conflict_do_update(
                 index_elements=[RateWindow.chat, RateWindow.minute], set_={"count": RateWindow.count + 1}
@@ -207,9 +206,8 @@ class GatewayStore:
             self._upsert(chat, proposal=proposal.case, proposal_shown_at=proposal.shown_at)
 
     def _upsert(self, chat: str, **values: Any) -> None:
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         values["updated_at"] = utcnow()
-        statement = insert(ChatState).values(chat=chat, **values)
+        statement = self._insert(ChatState).values(chat=chat, **values)
         with self._sessions.begin() as session:
             session.execute(statement.on_conflict_do_update(index_elements=[ChatState.chat], set_=values))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from ruamel.yaml import YAML
+from sqlalchemy import create_engine, text
 
 from bot.terminal import send
 from core import config
@@ -200,3 +201,17 @@ class Component:
 
     def get(self, path: str) -> httpx.Response:
         return httpx.get(f"{self.url}{path}", timeout=10)
+
+
+# The machine's PostgreSQL server (trust auth), where the production tests make databases of their own.
+POSTGRES_SERVER = os.environ.get("LOTSE_TEST_POSTGRES_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+def fresh_database(name: str) -> str:
+    """An empty PostgreSQL database of the tests' own (dropped first if an earlier run left it); its URL."""
+    admin = create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{POSTGRES_SERVER}/{name}"

@@ -31,26 +31,15 @@ from core.knowledge.loader import load_knowledge
 from core.model.rasa_api import token_for
 from core.payloads import DELETE_YES
 from tests.e2e.fake_telegram import TOKEN, Call, FakeBotApi, TelegramUser
-from tests.e2e.helpers import Component, save
+from tests.e2e.helpers import Component, fresh_database, save
 from tools.servers import ask_action_server, free_port
 
 pytestmark = pytest.mark.e2e
 
-POSTGRES = os.environ.get("LOTSE_TEST_POSTGRES_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 SECRET = "serve-test-secret_0123456789abcdefghijkl"
 ENTRY = ("offices", "anmeldung")
 QUESTION = "How do I register my flat?"
 CHANGED = "Changed answer for the replicas test: register within two weeks."
-
-
-def fresh_database(name: str) -> str:
-    """An empty PostgreSQL database of the tests' own; its URL."""
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{POSTGRES}/{name}"
 
 
 @dataclass

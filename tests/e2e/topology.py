@@ -55,12 +55,11 @@ from core import config
 from core.i18n.messages import messages
 from core.languages import LANGUAGES
 from tests.e2e.fake_telegram import TOKEN, FakeBotApi, TelegramUser
-from tests.e2e.helpers import READY_PATHS, Component
+from tests.e2e.helpers import POSTGRES_SERVER, READY_PATHS, Component, fresh_database
 from tests.e2e.webhook_pusher import WebhookPusher
 from tools.servers import ask_action_server, free_port
 
 HAPROXY = Path("/usr/sbin/haproxy")
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PROJECT_DB, TRACKER_DB = "lotse_topology", "lotse_topology_tracker"
 REDIS_PORT, REDIS_DB = 6379, 7
 REDIS_START = [
@@ -101,16 +100,6 @@ NOTICE_KEYS = ("answer_delayed", "try_again", "rate_limited")
 
 
 # -- the machine's PostgreSQL and Redis ------------------------------------------------------------------
-
-
-def recreate_databases() -> None:
-    """Fresh, empty project and tracker databases: the run's counts must not see an earlier run's rows."""
-    engine = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for name in (PROJECT_DB, TRACKER_DB):
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
 
 
 def _redis(*command: str) -> subprocess.CompletedProcess[str]:
@@ -1156,7 +1145,7 @@ class Topology:
             for kind in ("actions", "rasa", "telegram")
         ]
         self.balancer = Balancer(directory, self.components)
-        self.database = create_engine(f"{POSTGRES}/{PROJECT_DB}", pool_pre_ping=True)
+        self.database = create_engine(f"{POSTGRES_SERVER}/{PROJECT_DB}", pool_pre_ping=True)
         self.machine: dict[str, Any] = {}
 
     def _secret_file(self, name: str) -> Path:
@@ -1176,8 +1165,8 @@ class Topology:
             "RASA_TELEMETRY_ENABLED": "false",
             "LOTSE_KNOWLEDGE_DIR": str(self.knowledge),
             "LOTSE_EMBEDDING_MODEL": "none",
-            "LOTSE_DATABASE_URL": f"{POSTGRES}/{PROJECT_DB}",
-            "LOTSE_TRACKER_DB_URL": f"{POSTGRES}/{TRACKER_DB}",
+            "LOTSE_DATABASE_URL": f"{POSTGRES_SERVER}/{PROJECT_DB}",
+            "LOTSE_TRACKER_DB_URL": f"{POSTGRES_SERVER}/{TRACKER_DB}",
             "LOTSE_REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/{REDIS_DB}",
             "LOTSE_DATA_DIR": str(data),
             "LOTSE_LISTEN": "127.0.0.1",
@@ -1299,7 +1288,9 @@ class Topology:
             phases[name] = round(now - since, 1)
             return now
 
-        recreate_databases()
+        # Fresh, empty databases: the run's counts must not see an earlier run's rows.
+        fresh_database(PROJECT_DB)
+        fresh_database(TRACKER_DB)
         _redis("-n", str(REDIS_DB), "flushdb")
         with TimedBotApi(members={GROUP: {COUNSELLOR_ID}}) as api:
             for component in self.components:
