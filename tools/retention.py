@@ -20,7 +20,7 @@ from sqlalchemy.exc import NoSuchTableError
 from core.config import Retention
 from core.store.cases import Case
 from core.store.database import engine, utcnow
-from core.store.gateway_records import ChatState, Feedback, RateWindow, connect
+from core.store.gateway_records import RATE_WINDOW_SLOTS, ChatState, Feedback, RateWindow, connect, rate_slot
 from core.store.inbox import open_inbox
 
 
@@ -49,11 +49,10 @@ def expire_feedback(database: Engine, before: dt.datetime) -> int:
 
 
 def expire_chat_states(database: Engine, before: dt.datetime, now: dt.datetime) -> int:
-    """The gateway's state of chats quiet since `before`, and rate-limit windows of past minutes."""
-    current_minute = int(now.timestamp() // 60)
+    """The gateway's state of chats quiet since `before`, and rate-limit slots the window has passed."""
     with database.begin() as connection:
         states = connection.execute(delete(ChatState).where(ChatState.updated_at < before))
-        connection.execute(delete(RateWindow).where(RateWindow.minute < current_minute - 1))
+        connection.execute(delete(RateWindow).where(RateWindow.slot <= rate_slot(now) - RATE_WINDOW_SLOTS))
         return states.rowcount or 0
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     false,
+    func,
     select,
     update,
 )
@@ -35,6 +36,15 @@ from core.store.database import Base, engine, migrate, utcnow
 
 # Telegram stops retrying an update after about a day; older ids need not be remembered.
 UPDATE_MEMORY = dt.timedelta(days=2)
+# The rate limit counts in 10-second slots and sums the last six: any 60 seconds, not a calendar minute,
+# whose boundary let a burst split into two halves under the limit.
+RATE_SLOT_SECONDS = 10
+RATE_WINDOW_SLOTS = 6
+
+
+def rate_slot(moment: dt.datetime) -> int:
+    """The rate-limit slot a moment falls in."""
+    return int(moment.timestamp() // RATE_SLOT_SECONDS)
 
 
 class ProcessedUpdate(Base):
@@ -62,12 +72,12 @@ class ChatState(Base):
 
 
 class RateWindow(Base):
-    """How many updates a chat sent in one minute (the rate limit's window)."""
+    """How many updates a chat sent in one slot of RATE_SLOT_SECONDS (the rate limit sums the recent slots)."""
 
     __tablename__ = "gateway_rate"
 
     chat: Mapped[str] = mapped_column(String(64), primary_key=True)
-    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     count: Mapped[int] = mapped_column(Integer)
 
 
@@ -165,24 +175,28 @@ class GatewayStore:
             session.execute(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(notified=True))
 
     def count(self, chat: str, limit: int, now: dt.datetime | None = None) -> Verdict:
-        """Count one update of `chat` in the current minute; refused beyond `limit` per minute.
+        """Count one update of `chat`; refused when the chat sent more than `limit` in the last minute.
 
-        One atomic upsert, so two replicas counting the same chat at once both count.
+        An atomic upsert of the current slot, then the sum of the window's slots, in one transaction: two
+        replicas counting the same chat at once both count (the slot's row lock orders them). The sum grows
+        by one per update, so the first update over the limit is exactly `limit + 1`: told once per flood.
         """
-        minute = int((now or utcnow()).timestamp() // 60)
+        slot = rate_slot(now or utcnow())
         counting = (
             self._insert(RateWindow)
-            .values(chat=chat, minute=minute, count=1)
-            .on_conflict_do_update(
-                index_elements=[RateWindow.chat, RateWindow.minute], set_={"count": RateWindow.count + 1}
-            )
+            .values(chat=chat, slot=slot, count=1)
+            .on_conflict_do_update(index_elements=[RateWindow.chat, RateWindow.slot], set_={"count": RateWindow.count + 1})
             .returning(RateWindow.count)
+        )
+        recent = select(func.sum(RateWindow.count)).where(
+            RateWindow.chat == chat, RateWindow.slot > slot - RATE_WINDOW_SLOTS
         )
         with self._sessions.begin() as session:
             counted = session.execute(counting).scalar_one()
-            if counted == 1 and minute % 10 == 0:  # now and then, forget old windows
-                session.execute(delete(RateWindow).where(RateWindow.minute < minute - 1))
-        return Verdict(counted <= limit, notify=counted == limit + 1)
+            total = session.execute(recent).scalar_one()
+            if counted == 1 and slot % 60 == 0:  # now and then, forget old slots
+                session.execute(delete(RateWindow).where(RateWindow.slot <= slot - RATE_WINDOW_SLOTS))
+        return Verdict(total <= limit, notify=total == limit + 1)
 
     def language(self, chat: str) -> str | None:
         with self._sessions() as session:

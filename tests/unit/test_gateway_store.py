@@ -20,14 +20,31 @@ def test_an_update_is_new_then_unfinished_then_done(database: Engine) -> None:
     assert store.take(42) == Delivery()  # others are not affected
 
 
-def test_the_rate_limit_counts_per_chat_and_minute_and_notifies_once(database: Engine) -> None:
+def test_the_rate_limit_counts_per_chat_and_notifies_once(database: Engine) -> None:
     store = GatewayStore(database)
     now = dt.datetime(2026, 12, 7, 12, 0, 5)
     verdicts = [store.count("chat-a", 3, now) for _ in range(5)]
     assert [v.allowed for v in verdicts] == [True, True, True, False, False]
     assert [v.notify for v in verdicts] == [False, False, False, True, False]
     assert store.count("chat-b", 3, now).allowed  # chats are limited separately
-    assert store.count("chat-a", 3, now + dt.timedelta(minutes=1)).allowed  # a new minute
+    assert store.count("chat-a", 3, now + dt.timedelta(seconds=61)).allowed  # a minute later
+
+
+def test_the_rate_limit_counts_a_burst_across_a_minute_boundary(database: Engine) -> None:
+    store = GatewayStore(database)
+    start = dt.datetime(2026, 12, 7, 12, 0, 55)  # 23 messages in 10 s, 12 before 12:01 and 11 after
+    verdicts = [store.count("chat-a", 20, start + dt.timedelta(seconds=i * 10 / 23)) for i in range(23)]
+    assert [v.allowed for v in verdicts] == [True] * 20 + [False] * 3
+    assert [v.notify for v in verdicts].count(True) == 1
+
+
+def test_the_rate_limit_forgets_messages_older_than_a_minute(database: Engine) -> None:
+    store = GatewayStore(database)
+    start = dt.datetime(2026, 12, 7, 12, 0, 0)
+    assert all(store.count("chat-a", 3, start + dt.timedelta(seconds=s)).allowed for s in (0, 20, 40))
+    assert not store.count("chat-a", 3, start + dt.timedelta(seconds=50)).allowed  # 4 within 60 s
+    # At 81 s the messages of 0 s and 20 s have left the window; the refused one of 50 s counts too (a flood).
+    assert store.count("chat-a", 3, start + dt.timedelta(seconds=81)).allowed
 
 
 def test_language_and_proposal_are_kept_per_chat_and_deleted_with_it(database: Engine) -> None:

@@ -39,7 +39,7 @@ def upgrade() -> None:
     op.create_table(
         "gateway_rate",
         sa.Column("chat", sa.String(64), primary_key=True),
-        sa.Column("minute", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("slot", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("count", sa.Integer(), nullable=False),
     )
 
