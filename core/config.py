@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from core.secret_file import MAKE_TEXT_SECRET, strong_secret
 
@@ -74,6 +75,16 @@ class EditorSettings:
 
 
 @dataclass(frozen=True)
+class RedisAddress:
+    """LOTSE_REDIS_URL taken apart: Rasa's lock store wants host, port, database and password separately."""
+
+    host: str
+    port: int
+    db: int
+    password: str | None
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration of one process."""
 
@@ -115,6 +126,12 @@ class Settings:
     @property
     def rasa_token_path(self) -> Path:
         return self.rasa_token_file or self.data_dir / RASA_TOKEN_FILE
+
+    @property
+    def redis(self) -> RedisAddress:
+        url = urlsplit(self.redis_url)
+        password = unquote(url.password) if url.password else None
+        return RedisAddress(url.hostname or "127.0.0.1", url.port or 6379, int(url.path.strip("/") or 1), password)
 
     @property
     def rasa_servers(self) -> tuple[str, ...]:

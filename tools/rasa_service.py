@@ -39,9 +39,8 @@ def endpoints(settings: Settings, workers: int) -> dict[str, Any]:
         "tracker_store": {key: value for key, value in store.items() if value is not None},
     }
     if settings.redis_configured or workers > 1:
-        redis = make_url(settings.redis_url)
-        lock: dict[str, Any] = {"type": "redis", "url": redis.host or "127.0.0.1", "port": redis.port or 6379}
-        lock["db"] = int(redis.database or 1)
+        redis = settings.redis
+        lock: dict[str, Any] = {"type": "redis", "url": redis.host, "port": redis.port, "db": redis.db}
         if redis.password:
             lock["password"] = redis.password
         result["lock_store"] = lock

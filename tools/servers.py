@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 
@@ -136,11 +135,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _redis_address(env: dict[str, str]) -> tuple[str, int, int]:
-    redis = urlparse(Settings.from_env(env).redis_url)
-    return redis.hostname or "127.0.0.1", redis.port or 6379, int(redis.path.strip("/") or 1)
-
-
 def rasa_workers(env: dict[str, str]) -> int:
     """Rasa server processes: LOTSE_RASA_WORKERS, else 2 where Redis answers (and 2+ CPUs), else 1.
 
@@ -149,14 +143,13 @@ def rasa_workers(env: dict[str, str]) -> int:
     (docs/decisions/005-serving-performance.md). Several workers need a lock store shared across
     processes: Redis.
     """
-    configured = Settings.from_env(env).rasa_workers
-    if configured:
-        return configured
+    settings = Settings.from_env(env)
+    if settings.rasa_workers:
+        return settings.rasa_workers
     if (os.cpu_count() or 1) < 2:
         return 1
-    host, port, _ = _redis_address(env)
     try:
-        with socket.create_connection((host, port), timeout=0.5) as connection:
+        with socket.create_connection((settings.redis.host, settings.redis.port), timeout=0.5) as connection:
             connection.sendall(b"PING\r\n")
             return 2 if connection.recv(16).startswith(b"+PONG") else 1
     except OSError:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core import config
-from core.config import EditorSettings, Retention, Settings, SettingsError, TelegramSettings
+from core.config import EditorSettings, RedisAddress, Retention, Settings, SettingsError, TelegramSettings
 from core.secret_file import WeakSecret
 
 GOOD_SECRET = "A" * 16 + "b_-9" * 4  # 32 characters Telegram accepts
@@ -227,3 +227,9 @@ def test_overrides_nest(tmp_path: Path) -> None:
     with config.overridden(data_dir=tmp_path), config.overridden(embedding_model="none") as inner:
         assert (inner.data_dir, inner.embedding_model) == (tmp_path, "none")
     assert config.settings() is before
+
+
+def test_the_redis_url_is_taken_apart_for_rasas_lock_store() -> None:
+    settings = Settings.from_env({"LOTSE_REDIS_URL": "redis://:p%40ss@redis.internal:6380/3"})
+    assert settings.redis == RedisAddress("redis.internal", 6380, 3, "p@ss")
+    assert Settings.from_env({}).redis == RedisAddress("127.0.0.1", 6379, 1, None)
