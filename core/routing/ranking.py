@@ -18,6 +18,7 @@ right kind of counselling service.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +94,11 @@ def embedded_texts(knowledge: KnowledgeBase) -> list[str]:
     return [text for text, _, _ in category_examples(knowledge)]
 
 
+def can_rank(knowledge: KnowledgeBase) -> bool:
+    """At least two entries with examples: with fewer there is nothing to choose between."""
+    return len({entry_id for _, entry_id in entry_examples(knowledge)}) >= 2
+
+
 class Ranker:
     """Built once per knowledge version; stateless per message.
 
@@ -105,17 +111,18 @@ class Ranker:
     ) -> None:
         self.weights = weights or Weights()
         self.encoder = encoder
-        examples = list(entry_examples(knowledge))
         self._entries: CharNgramClassifier | None = None
         self._categories: CharNgramClassifier | None = None
         self._semantic: _SemanticViews | None = None
         self._entry_category: np.ndarray = np.zeros(0, dtype=int)
-        if len({entry_id for _, entry_id in examples}) < 2:
+        if not can_rank(knowledge):
             return  # too little knowledge to rank: every message becomes a no-match (with a person)
-        texts, labels = zip(*examples)
-        self._entries = CharNgramClassifier(texts, labels)
+        texts, labels = zip(*entry_examples(knowledge))
         category_texts, categories, example_weights = zip(*category_examples(knowledge))
-        self._categories = CharNgramClassifier(category_texts, categories, weights=example_weights)
+        with ThreadPoolExecutor(2) as pool:  # the SVMs' training releases the GIL: the two overlap on two cores
+            entries = pool.submit(CharNgramClassifier, texts, labels)
+            by_category = pool.submit(CharNgramClassifier, category_texts, categories, weights=example_weights)
+            self._entries, self._categories = entries.result(), by_category.result()
         category_index = {c: i for i, c in enumerate(self._categories.labels)}
         self._entry_category = np.array([category_index[knowledge.entries[e].category] for e in self._entries.labels])
         if encoder is not None:

@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import logging
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +59,9 @@ def model_dir(name: str) -> Path | None:
     return package_dir / "model" if package_dir else None
 
 
+_CACHE_WRITE = threading.Lock()
+
+
 def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -95,7 +99,14 @@ class Encoder(ABC):
         return set(map(_text_key, texts)) <= set(self._stored()[0])
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
-        """Like `encode`, but reuses each text's embedding by this model from disk; encodes only new texts."""
+        """Like `encode`, but reuses each text's embedding by this model from disk; encodes only new texts.
+
+        One call at a time per process (the ranker and the triage model are built side by side): each adds to
+        the one file, and the second must see what the first added."""
+        with _CACHE_WRITE:
+            return self._encode_cached(texts)
+
+    def _encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         path = self._cache_file
         keys = [_text_key(text) for text in texts]
         known_keys, known = self._stored()

@@ -185,7 +185,9 @@ class GatewayStore:
         counting = (
             self._insert(RateWindow)
             .values(chat=chat, slot=slot, count=1)
-            .on_conflict_do_update(index_elements=[RateWindow.chat, RateWindow.slot], set_={"count": RateWindow.count + 1})
+            .on_conflict_do_update(
+                index_elements=[RateWindow.chat, RateWindow.slot], set_={"count": RateWindow.count + 1}
+            )
             .returning(RateWindow.count)
         )
         recent = select(func.sum(RateWindow.count)).where(

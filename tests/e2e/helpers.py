@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +41,22 @@ def remove_translation(path: Path, language: str) -> None:
         doc[key].pop(language, None)
     with path.open("w", encoding="utf-8") as out:
         yaml.dump(doc, out)
+
+
+def sample_knowledge(source: Path, target: Path, keep: tuple[str, ...] = ()) -> Path:
+    """A copy of `source` with one entry per category (the `keep` ids where they are, else the first by name).
+
+    For tests whose cost grows with the number of texts (encoding them, retraining Rasa on them) but whose
+    subject does not: every category and every service stays, so routing still has to choose.
+    """
+    shutil.copytree(source, target)
+    for category in sorted(p for p in (target / "entries").iterdir() if p.is_dir()):
+        files = sorted(category.glob("*.yml"))
+        kept = next((f for f in files if f.stem in keep), files[0] if files else None)
+        for path in files:
+            if path != kept:
+                path.unlink()
+    return target
 
 
 Conversation = Callable[[str], list[dict[str, Any]]]

@@ -16,10 +16,12 @@ import pytest
 from core import config, runtime
 from core.knowledge.loader import load_knowledge
 from core.knowledge.training_texts import INTEGREAT_ALT_WEIGHT, INTEGREAT_WEIGHT, integreat_examples
+from core.routing import triage
 from core.routing.ranking import Ranker
 from core.routing.router import LEXICAL_THRESHOLDS, SEMANTIC_THRESHOLDS, Nlu, Router
 from core.routing.semantic import E5Encoder, Encoder, load_encoder, model_dir
-from tests.e2e.helpers import TEST_EMBEDDING_MODEL, Conversation, buttons, customs, texts
+from core.routing.triage_corpus import training_corpus
+from tests.e2e.helpers import TEST_EMBEDDING_MODEL, Conversation, buttons, customs, sample_knowledge, texts
 from tests.overrides import OverrideSettings
 
 
@@ -31,8 +33,12 @@ def encoder() -> Encoder:
 
 
 @pytest.fixture(scope="module")
-def knowledge(test_knowledge: Path):  # type: ignore[no-untyped-def]
-    return load_knowledge(test_knowledge).knowledge
+def knowledge(test_knowledge: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One entry per category: encoding all of the knowledge's 27,000 texts took 340 s of CI time; the rankers'
+    quality on all of it is what `./lotse eval` measures."""
+    sample = tmp_path_factory.mktemp("sample") / "knowledge"
+    targets = ("anmeldung", "wohnungsverlust", "kindergeld", "integrationskurs")
+    return load_knowledge(sample_knowledge(test_knowledge, sample, keep=targets)).knowledge
 
 
 def test_packaged_model_embeds_paraphrases_closer_than_unrelated_text(encoder: Encoder) -> None:
@@ -103,6 +109,10 @@ def test_the_bot_answers_lexically_at_once_and_swaps_in_the_model_when_the_knowl
     override_settings(
         knowledge_dir=knowledge, cache_dir=tmp_path / "cache", embedding_model=config.DEFAULT_EMBEDDING_MODEL
     )
+    # A tenth of the triage corpus, every label still in it: encoding all of it cost CI 130 s, and the subject
+    # here is the swap, not the triage (tests/e2e/test_triage.py).
+    corpus = training_corpus()[::10]
+    monkeypatch.setattr(triage, "training_corpus", lambda: corpus)
     monkeypatch.setattr(runtime, "_current", None)
     runtime.encoder.cache_clear()
     try:
@@ -195,7 +205,8 @@ def test_no_match_offers_the_guessed_topic_and_a_person(user: Conversation) -> N
     assert texts(replies).strip()
 
 
-def test_router_uses_the_category_guess_for_a_no_match(knowledge) -> None:  # type: ignore[no-untyped-def]
+def test_router_uses_the_category_guess_for_a_no_match(test_knowledge: Path) -> None:
+    knowledge = load_knowledge(test_knowledge).knowledge  # all of it: the thresholds are tuned for all of it
     router = Router(knowledge, Ranker(knowledge))
     decision = router.decide("xqzv plorkt wuzzle", Nlu("ask_question", 0.4))
     assert decision.kind == "no_match"
