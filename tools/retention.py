@@ -20,7 +20,7 @@ from sqlalchemy.exc import NoSuchTableError
 from core.config import Retention
 from core.store.cases import Case
 from core.store.database import engine, utcnow
-from core.store.gateway_records import RATE_WINDOW_SLOTS, ChatState, Feedback, RateWindow, connect, rate_slot
+from core.store.gateway_records import ChatState, Feedback, RateWindow, connect, first_counted_slot
 from core.store.inbox import open_inbox
 
 
@@ -52,7 +52,7 @@ def expire_chat_states(database: Engine, before: dt.datetime, now: dt.datetime) 
     """The gateway's state of chats quiet since `before`, and rate-limit slots the window has passed."""
     with database.begin() as connection:
         states = connection.execute(delete(ChatState).where(ChatState.updated_at < before))
-        connection.execute(delete(RateWindow).where(RateWindow.slot <= rate_slot(now) - RATE_WINDOW_SLOTS))
+        connection.execute(delete(RateWindow).where(RateWindow.slot < first_counted_slot(now)))
         return states.rowcount or 0
 
 

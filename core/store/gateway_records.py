@@ -47,6 +47,11 @@ def rate_slot(moment: dt.datetime) -> int:
     return int(moment.timestamp() // RATE_SLOT_SECONDS)
 
 
+def first_counted_slot(moment: dt.datetime) -> int:
+    """The oldest slot the rate limit still sums at `moment`; older ones can be deleted."""
+    return rate_slot(moment) - RATE_WINDOW_SLOTS + 1
+
+
 class ProcessedUpdate(Base):
     """An update seen by a gateway; `done_at` once every reply to it was sent (then Telegram may forget it)."""
 
@@ -181,7 +186,8 @@ class GatewayStore:
         replicas counting the same chat at once both count (the slot's row lock orders them). The sum grows
         by one per update, so the first update over the limit is exactly `limit + 1`: told once per flood.
         """
-        slot = rate_slot(now or utcnow())
+        now = now or utcnow()
+        slot, first = rate_slot(now), first_counted_slot(now)
         counting = (
             self._insert(RateWindow)
             .values(chat=chat, slot=slot, count=1)
@@ -190,14 +196,12 @@ class GatewayStore:
             )
             .returning(RateWindow.count)
         )
-        recent = select(func.sum(RateWindow.count)).where(
-            RateWindow.chat == chat, RateWindow.slot > slot - RATE_WINDOW_SLOTS
-        )
+        recent = select(func.sum(RateWindow.count)).where(RateWindow.chat == chat, RateWindow.slot >= first)
         with self._sessions.begin() as session:
             counted = session.execute(counting).scalar_one()
             total = session.execute(recent).scalar_one()
             if counted == 1 and slot % 60 == 0:  # now and then, forget old slots
-                session.execute(delete(RateWindow).where(RateWindow.slot <= slot - RATE_WINDOW_SLOTS))
+                session.execute(delete(RateWindow).where(RateWindow.slot < first))
         return Verdict(total <= limit, notify=total == limit + 1)
 
     def language(self, chat: str) -> str | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from core.store.gateway_records import Delivery, GatewayStore, Proposal
+from core.store.gateway_records import Delivery, GatewayStore, Proposal, RateWindow
+from tools.retention import expire_chat_states
 
 
 def test_an_update_is_new_then_unfinished_then_done(database: Engine) -> None:
@@ -45,6 +47,21 @@ def test_the_rate_limit_forgets_messages_older_than_a_minute(database: Engine) -
     assert not store.count("chat-a", 3, start + dt.timedelta(seconds=50)).allowed  # 4 within 60 s
     # At 81 s the messages of 0 s and 20 s have left the window; the refused one of 50 s counts too (a flood).
     assert store.count("chat-a", 3, start + dt.timedelta(seconds=81)).allowed
+
+
+def test_retention_deletes_only_the_slots_the_rate_limit_no_longer_sums(database: Engine) -> None:
+    store = GatewayStore(database)
+    start = dt.datetime(2026, 12, 7, 12, 0, 0)
+    long_ago = start - dt.timedelta(days=30)
+    for _ in range(3):
+        store.count("chat-a", 3, start)
+    store.count("chat-a", 3, start + dt.timedelta(seconds=50))
+    expire_chat_states(database, long_ago, start + dt.timedelta(seconds=55))
+    assert not store.count("chat-a", 3, start + dt.timedelta(seconds=55)).allowed  # all of the minute still counts
+    expire_chat_states(database, long_ago, start + dt.timedelta(seconds=61))
+    with database.connect() as connection:
+        left = connection.execute(select(RateWindow.count).where(RateWindow.chat == "chat-a")).scalars().all()
+    assert sorted(left) == [2]  # the slot of 50 and 55 s; the one of 0 s has left the window
 
 
 def test_language_and_proposal_are_kept_per_chat_and_deleted_with_it(database: Engine) -> None:
